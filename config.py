@@ -1,0 +1,118 @@
+"""Configuration classes; every setting can come from a TRACKER_* environment variable."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("TRACKER_INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(f"TRACKER_{name}")
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    return int(value) if value is not None else default
+
+
+def _instance_secret_key() -> str:
+    """Read the development secret key from instance/, creating it once."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def normalize_database_url(url: str) -> str:
+    """Use the psycopg (3) driver for plain postgresql:// URLs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot run the application safely."""
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = _env("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tracker.sqlite3'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 10_000)
+    BABEL_DEFAULT_LOCALE = _env("DEFAULT_LOCALE", "zh_Hans_CN")
+    BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")
+    LANGUAGES = ("zh_Hans_CN", "en")
+    PAGE_SIZE = _env_int("PAGE_SIZE", 25)
+    WTF_CSRF_TIME_LIMIT = None  # a clerk may keep a form open all day
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env("SECURE_COOKIES", "0") == "1"
+    MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024
+    ADMIN_PASSWORD = _env("ADMIN_PASSWORD")
+
+    @classmethod
+    def check(cls) -> None:
+        """Fill in development defaults; production overrides this to refuse them."""
+        if not cls.SECRET_KEY:
+            cls.SECRET_KEY = _instance_secret_key()
+
+
+class DevelopmentConfig(Config):
+    """The embedded default: SQLite under instance/."""
+
+
+class TestingConfig(Config):
+    """Used by the test suite; the database URL comes from the tests."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-only-secret"
+    WTF_CSRF_ENABLED = False
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    @classmethod
+    def check(cls) -> None:
+        """Nothing to check: tests set everything explicitly."""
+
+
+class ProductionConfig(Config):
+    """Refuses to start without an explicit secret key and database."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = _env("SECURE_COOKIES", "1") == "1"
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to run on development defaults."""
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not _env(name)]
+        if missing:
+            names = ", ".join(f"TRACKER_{name}" for name in missing)
+            raise ConfigError(f"Production configuration needs {names} in the environment.")
+        cls.SECRET_KEY = _env("SECRET_KEY")
+        cls.SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """Pick the configuration class named by TRACKER_ENV (development by default)."""
+    name = _env("ENV", "development")
+    if name not in CONFIGS:
+        raise ConfigError(f"TRACKER_ENV must be one of {', '.join(CONFIGS)}, not {name!r}.")
+    return CONFIGS[name]

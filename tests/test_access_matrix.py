@@ -1,0 +1,162 @@
+"""Every route x every role, for GET and POST, generated from the URL map.
+
+A new route fails `test_every_route_has_a_decision` until it is given a rule below.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.conftest import login, make_proposal, make_session, make_unit, make_user
+from tracker.auth.models import Role
+from tracker.deadlines.models import CalendarDay
+from tracker.extensions import db
+from tracker.proposals.models import AssignmentRole
+from tracker.proposals.services import request_extension
+
+# Who may reach each endpoint:
+#   public     anyone, signed in or not
+#   signed_in  any signed-in user
+#   own        a signed-in user who may see the case (own unit, or a supervisor/administrator)
+#   unit       the case's own clerk, a supervisor or an administrator
+#   creator    clerks, supervisors, administrators
+#   supervisor supervisors and administrators
+#   admin      administrators only
+RULES = {
+    "static": "public",
+    "healthz": "public",
+    "auth.login": "public",
+    "core.set_language": "public",
+    "core.index": "signed_in",
+    "auth.logout": "signed_in",
+    "proposals.index": "signed_in",
+    "proposals.show": "own",
+    "proposals.create": "creator",
+    "proposals.edit": "unit",
+    "proposals.assign": "supervisor",
+    "proposals.act": "unit",
+    "proposals.request_extension": "unit",
+    "proposals.decide_extension": "supervisor",
+    "core.admin": "admin",
+    "auth.users": "admin",
+    "auth.create_user": "admin",
+    "auth.edit_user": "admin",
+    "directory.sessions": "admin",
+    "directory.create_session": "admin",
+    "directory.edit_session": "admin",
+    "directory.units": "admin",
+    "directory.create_unit": "admin",
+    "directory.edit_unit": "admin",
+    "deadlines.rules": "admin",
+    "deadlines.calendar_days": "admin",
+    "deadlines.delete_calendar_day": "admin",
+}
+
+# Personas: (role, belongs to the case's unit)
+PERSONAS = {
+    "anonymous": None,
+    "viewer_own": (Role.VIEWER, True),
+    "clerk_own": (Role.CLERK, True),
+    "clerk_other": (Role.CLERK, False),
+    "viewer_other": (Role.VIEWER, False),
+    "supervisor": (Role.SUPERVISOR, False),
+    "admin": (Role.ADMIN, False),
+}
+
+
+def allowed(rule: str, persona: str) -> bool:
+    if rule == "public":
+        return True
+    if persona == "anonymous":
+        return False
+    role, own = PERSONAS[persona]
+    sup = role in (Role.SUPERVISOR, Role.ADMIN)
+    return {
+        "signed_in": True,
+        "own": own or sup,
+        "unit": (own and role is Role.CLERK) or sup,
+        "creator": role is not Role.VIEWER,
+        "supervisor": sup,
+        "admin": role is Role.ADMIN,
+    }[rule]
+
+
+def test_every_route_has_a_decision(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(RULES) == set(), "add the new routes to RULES"
+    assert set(RULES) - endpoints == set(), "RULES names routes that no longer exist"
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        unit, other_unit = make_unit(), make_unit()
+        session = make_session()
+        proposal = make_proposal(
+            session=session, units=[(unit, AssignmentRole.SOLE)], assigned_on=date(2025, 3, 10)
+        )
+        assignment = proposal.assignments[0]
+        extension = request_extension(
+            None, assignment, reason="理由", requested_due_on=date(2025, 7, 1)
+        )
+        db.session.add(CalendarDay(day=date(2025, 5, 6), is_working=False, note="测试"))
+        users = {}
+        for name, spec in PERSONAS.items():
+            if spec is None:
+                continue
+            role, own = spec
+            unit_for = (unit if own else other_unit) if role.unit_scoped else None
+            users[name] = make_user(role, unit=unit_for, username=name).username
+        admin_user = make_user(Role.ADMIN, username="target_user")
+        db.session.commit()
+        return {
+            "proposal_id": proposal.id,
+            "assignment_id": assignment.id,
+            "extension_id": extension.id,
+            "session_id": session.id,
+            "unit_id": unit.id,
+            "user_id": admin_user.id,
+            "day": "2025-05-06",
+            "code": "en",
+            "filename": "tracker.css",
+        }
+
+
+def _urls(app, world):
+    for rule in app.url_map.iter_rules():
+        values = {arg: world[arg] for arg in rule.arguments}
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(rule.endpoint, **values)
+        for method in ("GET", "POST"):
+            if method in rule.methods:
+                yield rule.endpoint, method, url
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_access_matrix(app, world, persona):
+    failures = []
+    client = app.test_client()
+    signed_in = False
+    for endpoint, method, url in _urls(app, world):
+        if persona != "anonymous" and not signed_in:
+            assert login(client, persona).status_code == 302
+            signed_in = True
+        if endpoint == "auth.logout":
+            signed_in = False
+        response = client.open(url, method=method, data={})
+        ok = allowed(RULES[endpoint], persona)
+        status = response.status_code
+        bounced_to_login = status == 302 and "/login" in (response.location or "")
+        if ok and (status in (401, 403, 404) or (bounced_to_login and endpoint != "auth.logout")):
+            failures.append(f"{persona} {method} {url}: expected access, got {status}")
+        if not ok:
+            denied = status in (403, 404) or bounced_to_login
+            if not denied:
+                failures.append(f"{persona} {method} {url}: expected refusal, got {status}")
+        if status >= 500:
+            failures.append(f"{persona} {method} {url}: server error")
+    assert failures == []

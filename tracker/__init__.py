@@ -1,0 +1,49 @@
+"""The tracker: CPPCC proposals, their handling units, and the bureau's reply letters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import INSTANCE_DIR, Config, config_from_env, normalize_database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[Config] | None = None, **overrides) -> Flask:
+    """Build the application: configuration, extensions, blueprints, errors, CLI."""
+    config = config or config_from_env()
+    config.check()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(INSTANCE_DIR),
+        instance_relative_config=True,
+    )
+    app.config.from_object(config)
+    app.config.update(overrides)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from tracker import db_setup  # noqa: F401  (installs the SQLite connection hooks)
+    from tracker.web import register_extensions, register_web
+
+    register_extensions(app)
+    register_web(app)
+    _register_cli(app)
+    return app
+
+
+def _register_cli(app: Flask) -> None:
+    from tracker.auth.cli import users_cli
+    from tracker.core.cli import audit_cli, setup_command
+    from tracker.demo.cli import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(setup_command)

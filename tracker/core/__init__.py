@@ -1,0 +1,1 @@
+"""What every module uses and none owns: models, audit, permissions, settings, errors."""

@@ -1,0 +1,1 @@
+"""Working days on China's calendar, deadline rules, and whether a case is due."""

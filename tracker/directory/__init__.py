@@ -1,0 +1,1 @@
+"""Sessions, handling units and proposers."""

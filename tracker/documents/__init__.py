@@ -1,0 +1,1 @@
+"""Turning letters into PDF and DOCX: fonts, the safe fetcher, archival copies."""

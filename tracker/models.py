@@ -1,0 +1,43 @@
+"""Import every model so the metadata (and Alembic) sees the whole schema."""
+
+from tracker.auth.models import Role, User
+from tracker.core.audit import AuditEvent
+from tracker.core.settings import Setting
+from tracker.deadlines.models import CalendarDay
+from tracker.directory.models import CouncilSession, Proposer, ProposerKind, Unit
+from tracker.proposals.models import (
+    Assignment,
+    AssignmentRole,
+    CaseType,
+    Extension,
+    Proposal,
+    ProposalKind,
+    ProposalProposer,
+    RequestStatus,
+    ReturnRequest,
+    Suggestion,
+)
+from tracker.proposals.workflow import AssignmentStatus
+
+__all__ = [
+    "Assignment",
+    "AssignmentRole",
+    "AssignmentStatus",
+    "AuditEvent",
+    "CalendarDay",
+    "CaseType",
+    "CouncilSession",
+    "Extension",
+    "Proposal",
+    "ProposalKind",
+    "ProposalProposer",
+    "Proposer",
+    "ProposerKind",
+    "RequestStatus",
+    "ReturnRequest",
+    "Role",
+    "Setting",
+    "Suggestion",
+    "Unit",
+    "User",
+]

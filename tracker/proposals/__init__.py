@@ -1,0 +1,1 @@
+"""Proposals, suggestions, assignments and the case workflow."""

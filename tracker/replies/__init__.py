@@ -1,0 +1,1 @@
+"""Reply letters: drafting, items, revisions, review and sign-off."""
