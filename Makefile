@@ -12,8 +12,7 @@ export FLASK_APP := wsgi.py
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
 system-packages:
@@ -23,7 +22,7 @@ test-system-packages:
 	@scripts/system-packages.sh test
 
 translations: $(STAMP)
-	@$(BIN)/pybabel compile -q -d tracker/translations
+	@$(BIN)/pybabel compile --statistics -d tracker/translations
 
 setup: system-packages $(STAMP) translations
 

@@ -60,6 +60,10 @@ class Config:
     SESSION_COOKIE_SECURE = _env("SECURE_COOKIES", "0") == "1"
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024
     ADMIN_PASSWORD = _env("ADMIN_PASSWORD")
+    # Signed letters' PDFs; shared storage when several machines serve the app.
+    ARCHIVE_DIR = _env("ARCHIVE_DIR", str(INSTANCE_DIR / "archive"))
+    # A bureau's licensed fonts (fangsong.ttf, xiaobiaosong.ttf, kaiti.ttf, heiti.ttf).
+    FONTS_DIR = _env("FONTS_DIR", str(INSTANCE_DIR / "fonts"))
 
     @classmethod
     def check(cls) -> None:

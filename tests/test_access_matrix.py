@@ -15,12 +15,16 @@ from tracker.deadlines.models import CalendarDay
 from tracker.extensions import db
 from tracker.proposals.models import AssignmentRole
 from tracker.proposals.services import request_extension
+from tracker.proposals.workflow import AssignmentStatus
+from tracker.replies.services import start_reply
 
 # Who may reach each endpoint:
 #   public     anyone, signed in or not
 #   signed_in  any signed-in user
 #   own        a signed-in user who may see the case (own unit, or a supervisor/administrator)
 #   unit       the case's own clerk, a supervisor or an administrator
+#   clerk      the case's own clerk or an administrator (writing letters)
+# A pair gives the rule for GET, then for POST.
 #   creator    clerks, supervisors, administrators
 #   supervisor supervisors and administrators
 #   admin      administrators only
@@ -52,6 +56,13 @@ RULES = {
     "deadlines.rules": "admin",
     "deadlines.calendar_days": "admin",
     "deadlines.delete_calendar_day": "admin",
+    "replies.start": "clerk",
+    "replies.edit": ("own", "clerk"),
+    "replies.submit": "clerk",
+    "replies.review": "supervisor",
+    "replies.preview": "own",
+    "replies.pdf": "own",
+    "replies.versions": "own",
 }
 
 # Personas: (role, belongs to the case's unit)
@@ -77,6 +88,7 @@ def allowed(rule: str, persona: str) -> bool:
         "signed_in": True,
         "own": own or sup,
         "unit": (own and role is Role.CLERK) or sup,
+        "clerk": (own and role is Role.CLERK) or role is Role.ADMIN,
         "creator": role is not Role.VIEWER,
         "supervisor": sup,
         "admin": role is Role.ADMIN,
@@ -98,6 +110,8 @@ def world(app):
             session=session, units=[(unit, AssignmentRole.SOLE)], assigned_on=date(2025, 3, 10)
         )
         assignment = proposal.assignments[0]
+        assignment.status = AssignmentStatus.HANDLING
+        reply = start_reply(None, assignment)
         extension = request_extension(
             None, assignment, reason="理由", requested_due_on=date(2025, 7, 1)
         )
@@ -115,6 +129,7 @@ def world(app):
             "proposal_id": proposal.id,
             "assignment_id": assignment.id,
             "extension_id": extension.id,
+            "reply_id": reply.id,
             "session_id": session.id,
             "unit_id": unit.id,
             "user_id": admin_user.id,
@@ -148,7 +163,10 @@ def test_access_matrix(app, world, persona):
         if endpoint == "auth.logout":
             signed_in = False
         response = client.open(url, method=method, data={})
-        ok = allowed(RULES[endpoint], persona)
+        rule = RULES[endpoint]
+        if isinstance(rule, tuple):
+            rule = rule[0] if method == "GET" else rule[1]
+        ok = allowed(rule, persona)
         status = response.status_code
         bounced_to_login = status == 302 and "/login" in (response.location or "")
         if ok and (status in (401, 403, 404) or (bounced_to_login and endpoint != "auth.logout")):

@@ -322,32 +322,28 @@ def test_assign_with_due_before_assignment_shows_error(client, app, world):
 
 
 def test_workflow_through_the_pages(client, app, world):
+    client.get("/lang/en")
     login(client, "clerk")
     asg = world["mine_asg"]
-    for action in ("receive", "start_handling", "record_draft", "submit"):
+    for action in ("receive", "start_handling"):
         response = client.post(f"/assignments/{asg}/action", data={"action": action})
         assert response.status_code == 303
-    # the clerk cannot sign off their own draft
-    assert client.post(f"/assignments/{asg}/action", data={"action": "sign_off"}).status_code == 303
-    with app.app_context():
-        assert db.session.get(Assignment, asg).status is AssignmentStatus.IN_REVIEW
-    client.post("/logout")
-    login(client, "boss")
-    client.post(
-        f"/assignments/{asg}/action",
-        data={"action": "return_for_amends", "comment": "请补充办理过程"},
+    # drafting and submitting happen on the letter's page, not with the case page's buttons
+    response = client.post(
+        f"/assignments/{asg}/action", data={"action": "record_draft"}, follow_redirects=True
     )
+    assert "taken on the letter" in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.get(Assignment, asg).status is AssignmentStatus.AMENDS
+        assert db.session.get(Assignment, asg).status is AssignmentStatus.HANDLING
     page = client.get(f"/proposals/{world['mine']}").get_data(as_text=True)
-    assert "请补充办理过程" in page  # the comment shows in the history
+    assert "Write the reply" in page
 
 
 def test_refused_transition_gives_a_message(client, app, world):
     client.get("/lang/en")
     login(client, "clerk")
     response = client.post(
-        f"/assignments/{world['mine_asg']}/action", data={"action": "submit"}, follow_redirects=True
+        f"/assignments/{world['mine_asg']}/action", data={"action": "send"}, follow_redirects=True
     )
     assert "is not possible for you now" in response.get_data(as_text=True)
     with app.app_context():

@@ -18,6 +18,16 @@ from tracker.proposals.models import (
     Suggestion,
 )
 from tracker.proposals.workflow import AssignmentStatus
+from tracker.replies.models import (
+    Disclosure,
+    LetterKind,
+    LetterShape,
+    Reply,
+    ReplyItem,
+    ReplyRevision,
+    ReplyStatus,
+    ReviewOutcome,
+)
 
 __all__ = [
     "Assignment",
@@ -27,6 +37,14 @@ __all__ = [
     "CalendarDay",
     "CaseType",
     "CouncilSession",
+    "Disclosure",
+    "LetterKind",
+    "LetterShape",
+    "Reply",
+    "ReplyItem",
+    "ReplyRevision",
+    "ReplyStatus",
+    "ReviewOutcome",
     "Extension",
     "Proposal",
     "ProposalKind",

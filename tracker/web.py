@@ -55,8 +55,9 @@ def register_web(app: Flask) -> None:
     from tracker.deadlines.views import bp as deadlines_bp
     from tracker.directory.views import bp as directory_bp
     from tracker.proposals.views import bp as proposals_bp
+    from tracker.replies.views import bp as replies_bp
 
-    for bp in (core_bp, auth_bp, proposals_bp, directory_bp, deadlines_bp):
+    for bp in (core_bp, auth_bp, proposals_bp, replies_bp, directory_bp, deadlines_bp):
         app.register_blueprint(bp)
 
     @app.get("/healthz")

@@ -78,12 +78,23 @@ def can_act(user: User | None, assignment: Assignment, action: Action) -> bool:
 
 
 def available_actions(user: User | None, assignment: Assignment) -> list[Transition]:
-    """The transitions this user may make on the assignment now."""
+    """The transitions this user may make with the case page's buttons now."""
     return [
         t
         for t in actions_from(assignment.status, assignment.role.replies_to_proposer)
-        if _may_act_as(user, assignment, t)
+        if not t.via_letter and _may_act_as(user, assignment, t)
     ]
+
+
+def can_draft_letter(user: User | None, assignment: Assignment) -> bool:
+    """The unit's clerk writes the letter while the case is being handled."""
+    from tracker.replies.services import DRAFTABLE
+
+    return assignment.status in DRAFTABLE and works_for(user, assignment.unit_id)
+
+
+def can_review_letter(user: User | None) -> bool:
+    return is_supervisor(user)
 
 
 def can_request_extension(user: User | None, assignment: Assignment) -> bool:

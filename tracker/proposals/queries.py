@@ -32,7 +32,7 @@ class ProposalFilters:
     is_key: bool | None = None
     due: DueState | None = None
     q: str = ""
-    sort: str = "number"
+    sort: str = "due"
 
     def as_args(self) -> dict[str, Any]:
         """The filters as query-string arguments (for links that keep them)."""
@@ -44,7 +44,7 @@ class ProposalFilters:
             "key": {True: "1", False: "0"}.get(self.is_key),
             "due": self.due.value if self.due else None,
             "q": self.q or None,
-            "sort": self.sort if self.sort != "number" else None,
+            "sort": self.sort if self.sort != "due" else None,
         }
         return {k: v for k, v in args.items() if v is not None}
 

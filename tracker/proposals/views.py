@@ -32,7 +32,8 @@ from tracker.proposals.models import (
     Proposal,
     ProposalKind,
 )
-from tracker.proposals.workflow import Action, AssignmentStatus
+from tracker.replies.queries import letters_by_assignment
+from tracker.proposals.workflow import TRANSITIONS, Action, AssignmentStatus
 
 bp = Blueprint("proposals", __name__)
 
@@ -87,7 +88,7 @@ def _parse_filters(form: FilterForm) -> queries.ProposalFilters:
         except ValueError:
             return None
 
-    sort = args.get("sort", "number")
+    sort = args.get("sort", "due")
     return queries.ProposalFilters(
         session_id=as_int("session"),
         unit_id=as_int("unit") if current_user.sees_all_units else None,
@@ -96,7 +97,7 @@ def _parse_filters(form: FilterForm) -> queries.ProposalFilters:
         is_key={"1": True, "0": False}.get(args.get("key", "")),
         due=as_enum(DueState, "due"),
         q=(args.get("q") or "").strip()[:100],
-        sort=sort if sort in queries.SORTS else "number",
+        sort=sort if sort in queries.SORTS else "due",
     )
 
 
@@ -118,9 +119,9 @@ def index():
         (DueState.DUE_SOON.value, DueState.DUE_SOON.label),
     ]
     form.sort.choices = [
+        ("due", _("Earliest deadline")),
         ("number", _("Number")),
         ("-number", _("Number, descending")),
-        ("due", _("Earliest deadline")),
         ("updated", _("Recently changed")),
     ]
     filters = _parse_filters(form)
@@ -269,6 +270,7 @@ def _render_show(proposal: Proposal, assign_form: AssignForm | None = None, stat
             decision_form=ExtensionDecisionForm(formdata=None),
             due_of=lambda a: due_state(a.due_on, a.status.awaits_reply, today, soon),
             history=queries.history(proposal.id),
+            letters=letters_by_assignment(proposal),
             Action=Action,
         ),
         status,
@@ -330,6 +332,9 @@ def act(assignment_id: int):
         abort(400)
     if not form.validate():
         flash(_("The request was incomplete; nothing changed."), "error")
+        return redirect(target), 303
+    if TRANSITIONS[action].via_letter:
+        flash(_("This step is taken on the letter's page."), "error")
         return redirect(target), 303
     if not permissions.can_act(current_user, assignment, action):
         flash(

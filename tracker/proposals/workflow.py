@@ -127,6 +127,8 @@ class Transition:
     # None: every role; otherwise only assignments whose role replies to the proposer (True)
     # or only co-handling ones (False).
     replying_roles: bool | None = None
+    # Steps taken on the letter's page (they need a letter), not with the case page's buttons.
+    via_letter: bool = False
 
 
 def _t(action, sources, target, actor, **kw) -> Transition:
@@ -147,16 +149,23 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(Action.APPROVE_RETURN, {S.RETURN_REQUESTED}, S.WITHDRAWN, Actor.SUPERVISOR),
         _t(Action.REJECT_RETURN, {S.RETURN_REQUESTED}, S.RECEIVED, Actor.SUPERVISOR),
         _t(Action.START_HANDLING, {S.RECEIVED}, S.HANDLING, Actor.UNIT),
-        _t(Action.RECORD_DRAFT, {S.HANDLING, S.REHANDLING, S.AMENDS}, S.DRAFTED, Actor.UNIT),
-        _t(Action.SUBMIT, {S.DRAFTED, S.AMENDS}, S.IN_REVIEW, Actor.UNIT),
+        _t(
+            Action.RECORD_DRAFT,
+            {S.HANDLING, S.REHANDLING, S.AMENDS},
+            S.DRAFTED,
+            Actor.UNIT,
+            via_letter=True,
+        ),
+        _t(Action.SUBMIT, {S.DRAFTED, S.AMENDS}, S.IN_REVIEW, Actor.UNIT, via_letter=True),
         _t(
             Action.RETURN_FOR_AMENDS,
             {S.IN_REVIEW},
             S.AMENDS,
             Actor.SUPERVISOR,
             needs_comment=True,
+            via_letter=True,
         ),
-        _t(Action.SIGN_OFF, {S.IN_REVIEW}, S.SIGNED_OFF, Actor.SUPERVISOR),
+        _t(Action.SIGN_OFF, {S.IN_REVIEW}, S.SIGNED_OFF, Actor.SUPERVISOR, via_letter=True),
         _t(Action.SEND, {S.SIGNED_OFF}, S.REPLIED, Actor.UNIT),
         _t(
             Action.AWAIT_FEEDBACK,

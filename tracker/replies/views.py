@@ -1,0 +1,297 @@
+"""Letter pages: start, draft (with row operations), preview, submit, review, PDF, versions."""
+
+from __future__ import annotations
+
+import difflib
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tracker.core import permissions
+from tracker.core.errors import DomainError
+from tracker.core.settings import get_setting
+from tracker.documents.storage import ArchiveError
+from tracker.extensions import db
+from tracker.proposals.models import Assignment, AssignmentRole
+from tracker.replies import queries, services
+from tracker.replies.forms import LetterForm, ReviewForm
+from tracker.replies.letter import PART_FIELDS, letter_content
+from tracker.replies.models import LetterKind, LetterShape, Reply, ReplyStatus
+
+bp = Blueprint("replies", __name__)
+
+
+def _load(reply_id: int) -> Reply:
+    reply = queries.letter_for_page(reply_id)
+    if reply is None or not permissions.can_view_proposal(current_user, reply.assignment.proposal):
+        abort(404)
+    return reply
+
+
+def _may_edit(reply: Reply) -> bool:
+    return reply.status.editable and permissions.works_for(current_user, reply.assignment.unit_id)
+
+
+@bp.post("/assignments/<int:assignment_id>/letter")
+@login_required
+def start(assignment_id: int):
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or not permissions.can_view_proposal(current_user, assignment.proposal):
+        abort(404)
+    if not permissions.works_for(current_user, assignment.unit_id):
+        abort(403)
+    existing = services.current_reply(assignment)
+    if existing is not None:
+        return redirect(url_for("replies.edit", reply_id=existing.id)), 303
+    try:
+        reply = services.start_reply(current_user, assignment)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("proposals.show", proposal_id=assignment.proposal_id)), 303
+    db.session.commit()
+    return redirect(url_for("replies.edit", reply_id=reply.id)), 303
+
+
+def _form_for(reply: Reply) -> LetterForm:
+    categories = get_setting("result_categories")
+    if request.method == "POST":
+        return LetterForm(categories=categories)
+    data = {name: getattr(reply, name) for name in PART_FIELDS}
+    data["disclosure"] = reply.disclosure.value
+    data["category"] = reply.category or ""
+    data["shape"] = reply.shape.value
+    data["version"] = reply.version_id
+    data["items"] = [{"suggestion": i.suggestion, "answer": i.answer} for i in reply.items]
+    return LetterForm(data=data, categories=categories)
+
+
+def _draft_from(form: LetterForm, rows: list[tuple[str, str]]) -> services.LetterDraft:
+    parts = {name: getattr(form, name).data for name in PART_FIELDS}
+    shape = form.shape.data
+    return services.LetterDraft(
+        parts=parts,
+        items=rows,
+        shape=LetterShape(shape) if shape in {s.value for s in LetterShape} else None,
+    )
+
+
+def apply_row_operation(rows: list[tuple[str, str]], op: str) -> list[tuple[str, str]]:
+    """add / remove-N / merge-N (with the next row) / up-N / down-N on the item rows."""
+    rows = list(rows)
+    name, _, index = op.partition("-")
+    if name == "add":
+        return rows + [("", "")]
+    if not index.isdigit() or int(index) >= len(rows):
+        return rows
+    i = int(index)
+    if name == "remove" and len(rows) > 1:
+        del rows[i]
+    elif name == "merge" and i + 1 < len(rows):
+        (s1, a1), (s2, a2) = rows[i], rows[i + 1]
+        rows[i : i + 2] = [("\n".join(x for x in (s1, s2) if x), "\n".join(x for x in (a1, a2) if x))]
+    elif name == "up" and i > 0:
+        rows[i - 1], rows[i] = rows[i], rows[i - 1]
+    elif name == "down" and i + 1 < len(rows):
+        rows[i], rows[i + 1] = rows[i + 1], rows[i]
+    return rows
+
+
+def _render_edit(reply: Reply, form: LetterForm, status: int = 200):
+    proposal = reply.assignment.proposal
+    opinions = []
+    if reply.assignment.role is not AssignmentRole.CO:
+        opinions = queries.co_opinions(proposal)
+    return (
+        render_template(
+            "replies/edit.html",
+            reply=reply,
+            form=form,
+            proposal=proposal,
+            opinions=opinions,
+            editable=_may_edit(reply),
+            review_form=ReviewForm(formdata=None, categories=get_setting("result_categories")),
+            problems=services.submission_problems(reply) if reply.status.editable else [],
+            LetterKind=LetterKind,
+        ),
+        status,
+    )
+
+
+@bp.route("/letters/<int:reply_id>", methods=["GET", "POST"])
+@login_required
+def edit(reply_id: int):
+    reply = _load(reply_id)
+    form = _form_for(reply)
+    if request.method == "GET" or not _may_edit(reply):
+        if request.method == "POST":
+            abort(403)
+        return _render_edit(reply, form)
+    rows = [(e.form.suggestion.data or "", e.form.answer.data or "") for e in form.items.entries]
+    op = request.form.get("op", "")
+    if op:
+        rows = apply_row_operation(rows, op)
+    if not form.validate():
+        return _render_edit(reply, _with_rows(form, rows), 422)
+    version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    try:
+        services.save_draft(current_user, reply, _draft_from(form, rows), version=version)
+        if request.form.get("submit_after") == "1":
+            services.submit_reply(current_user, reply)
+    except DomainError as exc:
+        db.session.rollback()
+        reply = _load(reply_id)
+        target = getattr(form, exc.field, None) if exc.field else None
+        if target is not None and exc.field != "items":
+            target.errors = list(target.errors) + [str(exc)]
+        else:
+            flash(str(exc), "error")
+        return _render_edit(reply, _with_rows(form, rows), 422)
+    db.session.commit()
+    if request.form.get("submit_after") == "1":
+        flash(_("The letter has been submitted for review."), "success")
+    elif not op:
+        flash(_("Draft saved."), "success")
+    return redirect(url_for("replies.edit", reply_id=reply.id) + ("#items" if op else "")), 303
+
+
+def _with_rows(form: LetterForm, rows: list[tuple[str, str]]) -> LetterForm:
+    while len(form.items.entries) < len(rows):
+        form.items.append_entry()
+    while len(form.items.entries) > max(len(rows), 1):
+        form.items.pop_entry()
+    for entry, (s, a) in zip(form.items.entries, rows, strict=False):
+        entry.form.suggestion.data = s
+        entry.form.answer.data = a
+    return form
+
+
+@bp.post("/letters/<int:reply_id>/submit")
+@login_required
+def submit(reply_id: int):
+    reply = _load(reply_id)
+    if not permissions.works_for(current_user, reply.assignment.unit_id):
+        abort(403)
+    try:
+        services.submit_reply(current_user, reply)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("The letter has been submitted for review."), "success")
+    return redirect(url_for("replies.edit", reply_id=reply_id)), 303
+
+
+@bp.post("/letters/<int:reply_id>/review")
+@login_required
+def review(reply_id: int):
+    reply = _load(reply_id)
+    if not permissions.can_review_letter(current_user):
+        abort(403)
+    form = ReviewForm(categories=get_setting("result_categories"))
+    decision = form.decision.data
+    try:
+        if decision == "return":
+            services.return_reply(current_user, reply, form.comment.data or "")
+            message = _("The letter has been returned to the clerk.")
+        elif decision == "sign":
+            services.sign_reply(current_user, reply, category=form.category.data or None)
+            message = _("Signed off. The archival PDF has been stored.")
+        else:
+            abort(400)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("replies.edit", reply_id=reply_id)), 303
+
+
+@bp.get("/letters/<int:reply_id>/preview")
+@login_required
+def preview(reply_id: int):
+    reply = _load(reply_id)
+    return services.render_letter_html(reply, screen=True)
+
+
+@bp.get("/letters/<int:reply_id>/pdf")
+@login_required
+def pdf(reply_id: int):
+    reply = _load(reply_id)
+    if reply.is_signed:
+        try:
+            data = services.archived_pdf(reply)
+        except ArchiveError:
+            abort(500)
+        name = f"{reply.assignment.proposal.number}-{reply.signing_unit}-答复函.pdf"
+    else:
+        data = services.render_letter_pdf(reply)
+        name = f"{reply.assignment.proposal.number}-draft.pdf"
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": _disposition(name, inline=request.args.get("download") != "1")},
+    )
+
+
+def _disposition(filename: str, inline: bool = True) -> str:
+    from urllib.parse import quote
+
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"letter.pdf\"; filename*=UTF-8''{quote(filename)}"
+
+
+@bp.get("/letters/<int:reply_id>/versions")
+@login_required
+def versions(reply_id: int):
+    reply = _load(reply_id)
+    revisions = reply.revisions
+    numbers = [r.number for r in revisions]
+    a = request.args.get("a", type=int)
+    b = request.args.get("b", type=int)
+    comparison = None
+    if revisions:
+        a = a if a in numbers else (numbers[-2] if len(numbers) > 1 else numbers[-1])
+        b = b if b in numbers else numbers[-1]
+        left = next(r for r in revisions if r.number == a)
+        right = next(r for r in revisions if r.number == b)
+        comparison = compare_contents(left.content, right.content)
+    current = letter_content(reply)
+    return render_template(
+        "replies/versions.html",
+        reply=reply,
+        revisions=revisions,
+        a=a,
+        b=b,
+        comparison=comparison,
+        current=current,
+    )
+
+
+def compare_contents(left: dict, right: dict) -> list[dict]:
+    """Side-by-side rows for every part and item that differs, with changed spans marked."""
+    rows = []
+
+    def add(label: str, old: str, new: str) -> None:
+        old, new = old or "", new or ""
+        if old == new:
+            return
+        matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+        left_spans, right_spans = [], []
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            left_spans.append((tag != "equal", old[i1:i2]))
+            right_spans.append((tag != "equal", new[j1:j2]))
+        rows.append({"label": label, "left": left_spans, "right": right_spans})
+
+    for name in PART_FIELDS:
+        add(name, str(left["parts"].get(name) or ""), str(right["parts"].get(name) or ""))
+    count = max(len(left["items"]), len(right["items"]))
+    for n in range(count):
+        li = left["items"][n] if n < len(left["items"]) else {"suggestion": "", "answer": ""}
+        ri = right["items"][n] if n < len(right["items"]) else {"suggestion": "", "answer": ""}
+        add(f"item{n + 1}.suggestion", li["suggestion"], ri["suggestion"])
+        add(f"item{n + 1}.answer", li["answer"], ri["answer"])
+    return rows
