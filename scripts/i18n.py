@@ -1,7 +1,7 @@
 """Keep the Chinese catalogue in step with the source.
 
-    .venv/bin/python scripts/i18n.py update            extract, merge, list untranslated strings
-    .venv/bin/python scripts/i18n.py set FILE.json     add translations from {"msgid": "译文"}
+.venv/bin/python scripts/i18n.py update            extract, merge, list untranslated strings
+.venv/bin/python scripts/i18n.py set FILE.json     add translations from {"msgid": "译文"}
 """
 
 from __future__ import annotations
@@ -20,9 +20,23 @@ BIN = Path(sys.executable).parent
 
 def update() -> None:
     pot = "/tmp/tracker-messages.pot"
-    run = lambda *a: subprocess.run([str(BIN / "pybabel"), *a], cwd=ROOT, check=True, capture_output=True)  # noqa: E731
-    run("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "-o", pot, "tracker", "templates")
-    run("update", "-i", pot, "-d", "tracker/translations", "-l", "zh_Hans_CN", "--no-fuzzy-matching", "--ignore-obsolete")
+    run = lambda *a: subprocess.run(
+        [str(BIN / "pybabel"), *a], cwd=ROOT, check=True, capture_output=True
+    )  # noqa: E731
+    run(
+        "extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "-o", pot, "tracker", "templates"
+    )
+    run(
+        "update",
+        "-i",
+        pot,
+        "-d",
+        "tracker/translations",
+        "-l",
+        "zh_Hans_CN",
+        "--no-fuzzy-matching",
+        "--ignore-obsolete",
+    )
     with PO.open("rb") as f:
         missing = [m.id for m in read_po(f) if m.id and not m.string]
     print(json.dumps({str(m): "" for m in missing}, ensure_ascii=False, indent=1))

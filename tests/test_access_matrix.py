@@ -61,8 +61,10 @@ RULES = {
     "replies.submit": "clerk",
     "replies.review": "supervisor",
     "replies.preview": "own",
+    "replies.preview_unsaved": "clerk",
     "replies.pdf": "own",
     "replies.versions": "own",
+    "replies.settings": "admin",
 }
 
 # Personas: (role, belongs to the case's unit)

@@ -82,12 +82,12 @@ def register_web(app: Flask) -> None:
     @app.after_request
     def _headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+            "frame-ancestors 'self'; base-uri 'self'; form-action 'self'",
         )
         return response
 

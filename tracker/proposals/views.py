@@ -32,8 +32,8 @@ from tracker.proposals.models import (
     Proposal,
     ProposalKind,
 )
-from tracker.replies.queries import letters_by_assignment
 from tracker.proposals.workflow import TRANSITIONS, Action, AssignmentStatus
+from tracker.replies.queries import letters_by_assignment
 
 bp = Blueprint("proposals", __name__)
 

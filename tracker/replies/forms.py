@@ -27,7 +27,9 @@ class ItemForm(Form):
 class LetterForm(FlaskForm):
     version = HiddenField()
     shape = SelectField(_l("Layout"), validators=[Optional()])
-    attachment_marker = StringField(_l("Attachment marker"), validators=[Optional(), Length(max=50)])
+    attachment_marker = StringField(
+        _l("Attachment marker"), validators=[Optional(), Length(max=50)]
+    )
     doc_number = StringField(
         _l("Document number (文号)"),
         validators=[Optional(), Length(max=100)],
@@ -79,11 +81,69 @@ class LetterForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     decision = HiddenField(validators=[DataRequired()])
-    comment = TextAreaField(_l("Comments for the clerk"), validators=[Optional(), Length(max=10_000)])
+    comment = TextAreaField(
+        _l("Comments for the clerk"), validators=[Optional(), Length(max=10_000)]
+    )
     category = SelectField(_l("Result category"), validators=[Optional()])
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.category.choices = [("", _l("as proposed"))] + [
             (c["code"], f"{c['code']}：{c['definition']}") for c in categories
+        ]
+
+
+class LetterSettingsForm(FlaskForm):
+    default_shape = SelectField(_l("Default layout of a reply"), validators=[DataRequired()])
+    attachment_marker = StringField(
+        _l("Attachment marker"), validators=[Optional(), Length(max=50)]
+    )
+    title = StringField(
+        _l("Title of a reply"),
+        validators=[DataRequired(), Length(max=300)],
+        description=_l("Placeholders: {unit} {council} {session} {number} {case} {title}"),
+    )
+    co_title = StringField(
+        _l("Title of a co-handling opinion"), validators=[DataRequired(), Length(max=300)]
+    )
+    opening = StringField(_l("Opening of a reply"), validators=[DataRequired(), Length(max=300)])
+    co_opening = StringField(
+        _l("Opening of a co-handling opinion"), validators=[DataRequired(), Length(max=300)]
+    )
+    closing = StringField(_l("Closing of a reply"), validators=[Optional(), Length(max=300)])
+    co_closing = StringField(
+        _l("Closing of a co-handling opinion"), validators=[Optional(), Length(max=300)]
+    )
+    process_heading = StringField(
+        _l("Heading of the handling account"), validators=[Optional(), Length(max=300)]
+    )
+    category_heading = StringField(
+        _l("Heading of the result category"), validators=[Optional(), Length(max=300)]
+    )
+    table_header_left = StringField(
+        _l("Table header, left column"), validators=[Optional(), Length(max=20)]
+    )
+    table_header_right = StringField(
+        _l("Table header, right column"), validators=[Optional(), Length(max=20)]
+    )
+    disclosure_public = StringField(
+        _l("Sentence when the reply may be published"), validators=[Optional(), Length(max=200)]
+    )
+    disclosure_not_public = StringField(
+        _l("Sentence when it may not be published"), validators=[Optional(), Length(max=200)]
+    )
+    disclosure_partial = StringField(
+        _l("Sentence when it is published in part"), validators=[Optional(), Length(max=200)]
+    )
+    categories = TextAreaField(
+        _l("Result categories"),
+        validators=[DataRequired(), Length(max=5000)],
+        description=_l("One per line, as “A：definition”. They are printed on every letter."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default_shape.choices = [
+            (LetterShape.TABLE.value, LetterShape.TABLE.label),
+            (LetterShape.PROSE.value, LetterShape.PROSE.label),
         ]

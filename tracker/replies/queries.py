@@ -19,7 +19,9 @@ def letters_by_assignment(proposal: Proposal) -> dict[int, list[Reply]]:
     if not ids:
         return grouped
     rows = db.session.scalars(
-        sa.select(Reply).where(Reply.assignment_id.in_(ids)).order_by(Reply.assignment_id, Reply.round)
+        sa.select(Reply)
+        .where(Reply.assignment_id.in_(ids))
+        .order_by(Reply.assignment_id, Reply.round)
     )
     for reply in rows:
         grouped[reply.assignment_id].append(reply)

@@ -74,7 +74,9 @@ def category_codes() -> list[str]:
 def current_reply(assignment: Assignment) -> Reply | None:
     """The letter of the assignment's current handling round, if one was started."""
     return db.session.scalar(
-        sa.select(Reply).where(Reply.assignment_id == assignment.id, Reply.round == assignment.round)
+        sa.select(Reply).where(
+            Reply.assignment_id == assignment.id, Reply.round == assignment.round
+        )
     )
 
 
@@ -106,10 +108,13 @@ def default_parts(assignment: Assignment, actor: Any) -> dict[str, Any]:
         salutation = f"{proposal.first_proposer.name}："
     else:
         word = "代表" if proposal.case_type is CaseType.SUGGESTION else "委员"
-        salutation = "、".join(
-            f"{p.name}{word}" if p.kind is ProposerKind.MEMBER else p.name
-            for p in proposal.proposers
-        ) + "："
+        salutation = (
+            "、".join(
+                f"{p.name}{word}" if p.kind is ProposerKind.MEMBER else p.name
+                for p in proposal.proposers
+            )
+            + "："
+        )
     return {
         "attachment_marker": "" if co else settings["attachment_marker"],
         "doc_number": "",
@@ -184,12 +189,16 @@ def _clean_parts(parts: dict[str, Any]) -> dict[str, Any]:
             try:
                 clean[name] = Disclosure(value)
             except ValueError:
-                raise DomainError(_l("Choose whether the reply may be published."), field=name) from None
+                raise DomainError(
+                    _l("Choose whether the reply may be published."), field=name
+                ) from None
             continue
         text = (value or "").strip() if isinstance(value, str) or value is None else str(value)
         limit = LIMITS.get(name, TEXT_LIMIT)
         if len(text) > limit:
-            raise DomainError(_l("This text is too long (at most %(n)d characters).", n=limit), field=name)
+            raise DomainError(
+                _l("This text is too long (at most %(n)d characters).", n=limit), field=name
+            )
         clean[name] = text
     if clean["category"] and clean["category"] not in category_codes():
         raise DomainError(_l("Choose one of the result categories."), field="category")
@@ -202,16 +211,22 @@ def _clean_parts(parts: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def save_draft(actor: Any, reply: Reply, draft: LetterDraft, *, version: int | None = None) -> Reply:
+def save_draft(
+    actor: Any, reply: Reply, draft: LetterDraft, *, version: int | None = None
+) -> Reply:
     """Save the clerk's edits; refuse a signed or submitted letter, or a stale form."""
     if not reply.status.editable:
-        raise DomainError(_l("This letter is %(status)s and can no longer be edited.", status=reply.status.label))
+        raise DomainError(
+            _l("This letter is %(status)s and can no longer be edited.", status=reply.status.label)
+        )
     if version is not None and version != reply.version_id:
         raise DomainError(
             _l("Someone else saved this letter while you were editing. Compare and try again.")
         )
     parts = _clean_parts(draft.parts)
-    items = [(s.strip(), a.strip()) for s, a in draft.items if (s or "").strip() or (a or "").strip()]
+    items = [
+        (s.strip(), a.strip()) for s, a in draft.items if (s or "").strip() or (a or "").strip()
+    ]
     if not items:
         raise DomainError(_l("A letter needs at least one answer."), field="items")
     if len(items) > MAX_ITEMS:
@@ -223,16 +238,24 @@ def save_draft(actor: Any, reply: Reply, draft: LetterDraft, *, version: int | N
         setattr(reply, name, value)
     if draft.shape is not None and reply.kind is LetterKind.REPLY:
         if draft.shape is LetterShape.CO_OPINION:
-            raise DomainError(_l("A reply to the proposer cannot use the co-handling shape."), field="shape")
+            raise DomainError(
+                _l("A reply to the proposer cannot use the co-handling shape."), field="shape"
+            )
         reply.shape = draft.shape
     if [(i.suggestion, i.answer) for i in reply.items] != items:
         reply.items.clear()
         db.session.flush()
-        reply.items.extend(ReplyItem(position=n, suggestion=s, answer=a) for n, (s, a) in enumerate(items))
+        reply.items.extend(
+            ReplyItem(position=n, suggestion=s, answer=a) for n, (s, a) in enumerate(items)
+        )
     if reply.status is ReplyStatus.RETURNED:
         reply.status = ReplyStatus.DRAFT
     assignment = reply.assignment
-    if assignment.status in (AssignmentStatus.HANDLING, AssignmentStatus.REHANDLING, AssignmentStatus.AMENDS):
+    if assignment.status in (
+        AssignmentStatus.HANDLING,
+        AssignmentStatus.REHANDLING,
+        AssignmentStatus.AMENDS,
+    ):
         perform_action(actor, assignment, Action.RECORD_DRAFT)
     db.session.flush()
     changes = _content_diff(before, letter_content(reply))
@@ -267,7 +290,9 @@ def submission_problems(reply: Reply) -> list[str]:
 def submit_reply(actor: Any, reply: Reply) -> ReplyRevision:
     """Send the letter to review, keeping this version whole."""
     if not reply.status.editable:
-        raise DomainError(_l("This letter is %(status)s and cannot be submitted.", status=reply.status.label))
+        raise DomainError(
+            _l("This letter is %(status)s and cannot be submitted.", status=reply.status.label)
+        )
     problems = submission_problems(reply)
     if problems:
         raise DomainError(" ".join(problems))
@@ -344,7 +369,9 @@ def render_letter_pdf(reply: Reply, *, archival: bool = False) -> bytes:
     )
 
 
-def sign_reply(actor: Any, reply: Reply, *, category: str | None = None, today: date | None = None) -> Reply:
+def sign_reply(
+    actor: Any, reply: Reply, *, category: str | None = None, today: date | None = None
+) -> Reply:
     """Sign the letter off: freeze it and archive its PDF once, with its SHA-256."""
     from tracker.documents import storage
 

@@ -17,7 +17,7 @@ from tracker.proposals.models import Assignment, AssignmentRole
 from tracker.replies import queries, services
 from tracker.replies.forms import LetterForm, ReviewForm
 from tracker.replies.letter import PART_FIELDS, letter_content
-from tracker.replies.models import LetterKind, LetterShape, Reply, ReplyStatus
+from tracker.replies.models import Disclosure, LetterKind, LetterShape, Reply
 
 bp = Blueprint("replies", __name__)
 
@@ -90,7 +90,9 @@ def apply_row_operation(rows: list[tuple[str, str]], op: str) -> list[tuple[str,
         del rows[i]
     elif name == "merge" and i + 1 < len(rows):
         (s1, a1), (s2, a2) = rows[i], rows[i + 1]
-        rows[i : i + 2] = [("\n".join(x for x in (s1, s2) if x), "\n".join(x for x in (a1, a2) if x))]
+        rows[i : i + 2] = [
+            ("\n".join(x for x in (s1, s2) if x), "\n".join(x for x in (a1, a2) if x))
+        ]
     elif name == "up" and i > 0:
         rows[i - 1], rows[i] = rows[i], rows[i - 1]
     elif name == "down" and i + 1 < len(rows):
@@ -217,6 +219,37 @@ def preview(reply_id: int):
     return services.render_letter_html(reply, screen=True)
 
 
+@bp.post("/letters/<int:reply_id>/preview")
+@login_required
+def preview_unsaved(reply_id: int):
+    """The letter as the form now stands, unsaved (the drafting page's live preview)."""
+    reply = _load(reply_id)
+    if not _may_edit(reply):
+        abort(403)
+    form = LetterForm(categories=get_setting("result_categories"))
+    form.validate()  # the preview shows what was typed, valid or not
+    content = letter_content(reply)
+    for name in PART_FIELDS:
+        value = getattr(form, name).data
+        if name == "letter_date":
+            value = value.isoformat() if value else None
+        elif name == "disclosure" and value not in {d.value for d in Disclosure}:
+            value = reply.disclosure.value
+        elif name == "category" and value not in services.category_codes():
+            value = None
+        content["parts"][name] = value if value is not None else ""
+    if (
+        form.shape.data in (LetterShape.TABLE.value, LetterShape.PROSE.value)
+        and reply.kind is LetterKind.REPLY
+    ):
+        content["shape"] = form.shape.data
+    content["items"] = [
+        {"suggestion": e.form.suggestion.data or "", "answer": e.form.answer.data or ""}
+        for e in form.items.entries
+    ]
+    return services.render_letter_html(reply, content, screen=True)
+
+
 @bp.get("/letters/<int:reply_id>/pdf")
 @login_required
 def pdf(reply_id: int):
@@ -233,7 +266,9 @@ def pdf(reply_id: int):
     return Response(
         data,
         mimetype="application/pdf",
-        headers={"Content-Disposition": _disposition(name, inline=request.args.get("download") != "1")},
+        headers={
+            "Content-Disposition": _disposition(name, inline=request.args.get("download") != "1")
+        },
     )
 
 
@@ -259,6 +294,8 @@ def versions(reply_id: int):
         left = next(r for r in revisions if r.number == a)
         right = next(r for r in revisions if r.number == b)
         comparison = compare_contents(left.content, right.content)
+        for row in comparison:
+            row["label"] = _part_label(row["label"])
     current = letter_content(reply)
     return render_template(
         "replies/versions.html",
@@ -269,6 +306,16 @@ def versions(reply_id: int):
         comparison=comparison,
         current=current,
     )
+
+
+def _part_label(key: str) -> str:
+    """The form's label for a part; "item2.answer" reads "Answer 2"."""
+    if key.startswith("item"):
+        number, _, kind = key[4:].partition(".")
+        n = int(number)
+        return _("Suggestion %(n)d", n=n) if kind == "suggestion" else _("Answer %(n)d", n=n)
+    field = getattr(LetterForm, key, None)
+    return str(field.args[0]) if field is not None and field.args else key
 
 
 def compare_contents(left: dict, right: dict) -> list[dict]:
@@ -295,3 +342,43 @@ def compare_contents(left: dict, right: dict) -> list[dict]:
         add(f"item{n + 1}.suggestion", li["suggestion"], ri["suggestion"])
         add(f"item{n + 1}.answer", li["answer"], ri["answer"])
     return rows
+
+
+@bp.route("/admin/letters", methods=["GET", "POST"])
+@login_required
+def settings():
+    from tracker.replies.forms import LetterSettingsForm
+    from tracker.replies.settings import save_letter_settings
+
+    if not permissions.can_administer(current_user):
+        abort(403)
+    letter = get_setting("letter")
+    if request.method == "GET":
+        data = {k: v for k, v in letter.items() if isinstance(v, str)}
+        data["table_header_left"], data["table_header_right"] = letter["table_headers"]
+        for key, text in letter["disclosure_sentences"].items():
+            data[f"disclosure_{key}"] = text
+        data["categories"] = "\n".join(
+            f"{c['code']}：{c['definition']}" for c in get_setting("result_categories")
+        )
+        form = LetterSettingsForm(data=data)
+    else:
+        form = LetterSettingsForm()
+    if form.validate_on_submit():
+        try:
+            changed = save_letter_settings(current_user, form.data, form.categories.data)
+        except DomainError as exc:
+            db.session.rollback()
+            target = getattr(form, exc.field, None) if exc.field else None
+            if target is not None:
+                target.errors = list(target.errors) + [str(exc)]
+            else:
+                flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(
+                _("Saved. New letters use the new wording.") if changed else _("Nothing changed."),
+                "success",
+            )
+            return redirect(url_for("replies.settings")), 303
+    return render_template("replies/settings.html", form=form), 200 if not form.errors else 422
