@@ -62,6 +62,14 @@ class Config:
     ADMIN_PASSWORD = _env("ADMIN_PASSWORD")
     # Signed letters' PDFs; shared storage when several machines serve the app.
     ARCHIVE_DIR = _env("ARCHIVE_DIR", str(INSTANCE_DIR / "archive"))
+    # Email for reminders (optional): TRACKER_SMTP_HOST and friends.
+    SMTP_HOST = _env("SMTP_HOST")
+    SMTP_PORT = _env_int("SMTP_PORT", 25)
+    SMTP_USER = _env("SMTP_USER")
+    SMTP_PASSWORD = _env("SMTP_PASSWORD")
+    SMTP_FROM = _env("SMTP_FROM", "tracker@localhost")
+    SMTP_STARTTLS = _env("SMTP_STARTTLS", "0") == "1"
+    PUBLIC_URL = _env("PUBLIC_URL", "")  # links in emails, e.g. https://tracker.example.gov.cn
     # A bureau's licensed fonts (fangsong.ttf, xiaobiaosong.ttf, kaiti.ttf, heiti.ttf).
     FONTS_DIR = _env("FONTS_DIR", str(INSTANCE_DIR / "fonts"))
 

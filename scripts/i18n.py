@@ -20,9 +20,10 @@ BIN = Path(sys.executable).parent
 
 def update() -> None:
     pot = "/tmp/tracker-messages.pot"
-    run = lambda *a: subprocess.run(
-        [str(BIN / "pybabel"), *a], cwd=ROOT, check=True, capture_output=True
-    )  # noqa: E731
+
+    def run(*args: str) -> None:
+        subprocess.run([str(BIN / "pybabel"), *args], cwd=ROOT, check=True, capture_output=True)
+
     run(
         "extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "-o", pot, "tracker", "templates"
     )

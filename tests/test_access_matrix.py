@@ -5,12 +5,13 @@ A new route fails `test_every_route_has_a_decision` until it is given a rule bel
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
 from tests.conftest import login, make_proposal, make_session, make_unit, make_user
 from tracker.auth.models import Role
+from tracker.contacts.services import record_contact
 from tracker.deadlines.models import CalendarDay
 from tracker.extensions import db
 from tracker.proposals.models import AssignmentRole
@@ -63,8 +64,19 @@ RULES = {
     "replies.preview": "own",
     "replies.preview_unsaved": "clerk",
     "replies.pdf": "own",
+    "replies.docx": "own",
     "replies.versions": "own",
     "replies.settings": "admin",
+    "contacts.create": "clerk",
+    "contacts.edit": "clerk",
+    "contacts.withdraw": "clerk",
+    "contacts.feedback": "unit",
+    "contacts.feedback_form": "own",
+    "supervision.todo": "signed_in",
+    "supervision.notifications": "signed_in",
+    "supervision.mark_read": "signed_in",
+    "supervision.remind": "supervisor",
+    "supervision.follow_up": "clerk",
 }
 
 # Personas: (role, belongs to the case's unit)
@@ -114,6 +126,20 @@ def world(app):
         assignment = proposal.assignments[0]
         assignment.status = AssignmentStatus.HANDLING
         reply = start_reply(None, assignment)
+        reply.items[0].promise = "年底前完成"
+        log = record_contact(
+            None,
+            assignment,
+            {
+                "occurred_at": datetime(2025, 4, 1, 9, 0),
+                "way": "phone",
+                "stage": "before",
+                "our_people": "甲",
+                "their_people": "乙",
+                "summary": "沟通",
+                "attitude": "satisfied",
+            },
+        )
         extension = request_extension(
             None, assignment, reason="理由", requested_due_on=date(2025, 7, 1)
         )
@@ -132,6 +158,8 @@ def world(app):
             "assignment_id": assignment.id,
             "extension_id": extension.id,
             "reply_id": reply.id,
+            "log_id": log.id,
+            "item_id": reply.items[0].id,
             "session_id": session.id,
             "unit_id": unit.id,
             "user_id": admin_user.id,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import login, make_proposal, make_session, make_unit, make_user, set_status
 from tracker.auth.models import Role
+from tracker.contacts.services import record_contact
 from tracker.core.errors import DomainError
 from tracker.extensions import db
 from tracker.proposals.models import AssignmentRole
@@ -34,7 +35,9 @@ def archive(app, tmp_path, monkeypatch):
     return tmp_path / "archive"
 
 
-def _case(role=AssignmentRole.SOLE, proposers=("王明", "李华"), collective=False, **kw):
+def _case(
+    role=AssignmentRole.SOLE, proposers=("王明", "李华"), collective=False, contacted=True, **kw
+):
     unit = make_unit("市生态环境局")
     unit.letter_name = "深圳市生态环境局"
     session = make_session(name="七届五次会议", council="市政协")
@@ -55,7 +58,25 @@ def _case(role=AssignmentRole.SOLE, proposers=("王明", "李华"), collective=F
     set_status(assignment, S.HANDLING)
     clerk = make_user(Role.CLERK, unit=unit)
     clerk.phone = "0755-12345678"
+    if contacted:
+        log_contact(clerk, assignment)
     return assignment, clerk
+
+
+def log_contact(clerk, assignment, when=datetime(2025, 4, 2, 10, 30)):
+    return record_contact(
+        clerk,
+        assignment,
+        {
+            "occurred_at": when,
+            "way": "phone",
+            "stage": "before",
+            "our_people": "张科长",
+            "their_people": "王明委员",
+            "summary": "介绍办理思路，委员表示赞同。",
+            "attitude": "satisfied",
+        },
+    )
 
 
 def _complete(reply, clerk, **parts):
@@ -70,6 +91,9 @@ def test_defaults_for_a_joint_proposal(ctx):
     assignment, clerk = _case()
     reply = start_reply(clerk, assignment)
     assert reply.kind is LetterKind.REPLY and reply.shape is LetterShape.TABLE
+    assert reply.process_account.startswith(
+        "2025年4月2日，我单位在办理前通过电话沟通的方式，与王明委员"
+    )
     assert reply.title == "深圳市生态环境局关于市政协七届五次会议第20250467号提案的答复函"
     assert reply.salutation == "王明委员、李华委员："
     assert reply.opening == "《关于推动低碳生活的提案》收悉，现就提案办理有关情况答复如下："
@@ -130,7 +154,7 @@ def test_bad_drafts_are_refused_and_change_nothing(ctx, parts, field):
 
 
 def test_submission_needs_answers_category_reason_and_contact(ctx):
-    assignment, clerk = _case()
+    assignment, clerk = _case(contacted=False)
     reply = start_reply(clerk, assignment)
     with pytest.raises(DomainError) as exc:
         submit_reply(clerk, reply)
@@ -142,6 +166,10 @@ def test_submission_needs_answers_category_reason_and_contact(ctx):
     _complete(
         reply, clerk, disclosure="not_public", disclosure_reason="涉及未公开规划", category="B"
     )
+    with pytest.raises(DomainError) as exc:
+        submit_reply(clerk, reply)
+    assert "contact" in str(exc.value).lower() or "沟通" in str(exc.value)
+    log_contact(clerk, assignment)
     submit_reply(clerk, reply)
     assert reply.status is ReplyStatus.IN_REVIEW and assignment.status is S.IN_REVIEW
 

@@ -35,15 +35,36 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     register_extensions(app)
     register_web(app)
     _register_cli(app)
+    _warn_about_missing_system_packages(app)
     return app
+
+
+def _warn_about_missing_system_packages(app: Flask) -> None:
+    from tracker.documents.system import missing_fonts, missing_libraries
+
+    packages = missing_libraries()
+    if packages:
+        app.logger.warning(
+            "Letters will print slowly or not at all: install the Debian packages %s "
+            "(scripts/system-packages.sh does it).",
+            " ".join(packages),
+        )
+    fonts = missing_fonts()
+    if fonts:
+        app.logger.warning(
+            "Fonts missing for letters: %s (Debian: fonts-noto-cjk fonts-lxgw-wenkai)",
+            ", ".join(fonts),
+        )
 
 
 def _register_cli(app: Flask) -> None:
     from tracker.auth.cli import users_cli
     from tracker.core.cli import audit_cli, setup_command
     from tracker.demo.cli import demo_cli
+    from tracker.supervision.cli import reminders_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(setup_command)
+    app.cli.add_command(reminders_cli)

@@ -1,6 +1,15 @@
 """Import every model so the metadata (and Alembic) sees the whole schema."""
 
 from tracker.auth.models import Role, User
+from tracker.contacts.models import (
+    Attitude,
+    ContactLog,
+    ContactStage,
+    ContactWay,
+    Feedback,
+    FeedbackChannel,
+    Rating,
+)
 from tracker.core.audit import AuditEvent
 from tracker.core.settings import Setting
 from tracker.deadlines.models import CalendarDay
@@ -28,8 +37,19 @@ from tracker.replies.models import (
     ReplyStatus,
     ReviewOutcome,
 )
+from tracker.supervision.models import Notification, Reminder, ReminderKind
 
 __all__ = [
+    "Attitude",
+    "ContactLog",
+    "ContactStage",
+    "ContactWay",
+    "Feedback",
+    "FeedbackChannel",
+    "Notification",
+    "Rating",
+    "Reminder",
+    "ReminderKind",
     "Assignment",
     "AssignmentRole",
     "AssignmentStatus",

@@ -51,13 +51,24 @@ def register_extensions(app: Flask) -> None:
 
 def register_web(app: Flask) -> None:
     from tracker.auth.views import bp as auth_bp
+    from tracker.contacts.views import bp as contacts_bp
     from tracker.core.views import bp as core_bp
     from tracker.deadlines.views import bp as deadlines_bp
     from tracker.directory.views import bp as directory_bp
     from tracker.proposals.views import bp as proposals_bp
     from tracker.replies.views import bp as replies_bp
+    from tracker.supervision.views import bp as supervision_bp
 
-    for bp in (core_bp, auth_bp, proposals_bp, replies_bp, directory_bp, deadlines_bp):
+    for bp in (
+        core_bp,
+        auth_bp,
+        proposals_bp,
+        replies_bp,
+        contacts_bp,
+        supervision_bp,
+        directory_bp,
+        deadlines_bp,
+    ):
         app.register_blueprint(bp)
 
     @app.get("/healthz")
@@ -74,6 +85,15 @@ def register_web(app: Flask) -> None:
         audit_field=audit_field,
         audit_value=audit_value,
     )
+
+    @app.context_processor
+    def _unread():
+        from tracker.supervision.queries import unread_count
+
+        if getattr(current_user, "is_authenticated", False):
+            return {"unread_notifications": unread_count(current_user)}
+        return {"unread_notifications": 0}
+
     app.jinja_env.filters["date"] = _format_date
     app.jinja_env.filters["datetime"] = _format_datetime
     app.jinja_env.filters["cn_date"] = cn_date

@@ -110,3 +110,28 @@ def can_decide_request(user: User | None) -> bool:
 
 def can_view_history(user: User | None, proposal: Proposal) -> bool:
     return can_view_proposal(user, proposal)
+
+
+def can_log_contact(user: User | None, assignment: Assignment) -> bool:
+    """The unit's clerks keep its contact log (while the case is theirs)."""
+    from tracker.proposals.workflow import AssignmentStatus
+
+    return assignment.status is not AssignmentStatus.WITHDRAWN and works_for(
+        user, assignment.unit_id
+    )
+
+
+def can_record_feedback(user: User | None, assignment: Assignment) -> bool:
+    return assignment.role.replies_to_proposer and (
+        works_for(user, assignment.unit_id) or is_supervisor(user)
+    )
+
+
+def can_remind(user: User | None) -> bool:
+    """Issue a reminder (催办) by hand."""
+    return is_supervisor(user)
+
+
+def can_follow_up(user: User | None, assignment: Assignment) -> bool:
+    """Record that a promise made in a signed letter was kept."""
+    return works_for(user, assignment.unit_id)

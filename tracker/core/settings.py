@@ -20,6 +20,10 @@ DEFAULTS: dict[str, Any] = {
     "rehandling_deadline": {"amount": 3, "unit": "months"},
     "extension_limit": {"amount": 6, "unit": "months"},
     "due_soon_working_days": 10,
+    # A reply cannot go to review before the proposer has been contacted.
+    "contact_required": True,
+    # Some places reopen the case on 基本满意 too, not only on 不满意.
+    "rehandle_on_basically_satisfied": False,
     # The letter's fixed phrases; {placeholders} are filled from the case.
     "letter": {
         "default_shape": "table",

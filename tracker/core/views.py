@@ -34,7 +34,7 @@ def safe_next(target: str | None, default: str) -> str:
 @bp.get("/")
 @login_required
 def index():
-    return redirect(url_for("proposals.index"))
+    return redirect(url_for("supervision.todo"))
 
 
 @bp.get("/lang/<code>")

@@ -1315,7 +1315,14 @@ def seed_demo(
                     db.session.expunge_all()
                     builder.reload()
         db.session.flush()
+        from tracker.demo.letters import seed_letters
+
+        big = proposals > BATCH_SIZE
+        letters = seed_letters(seed=seed, commit_every=BATCH_SIZE if big else None)
     except BaseException:
         db.session.rollback()
         raise
-    return f"{sessions} sessions, {units} units, {proposals} proposals, {users} users"
+    return (
+        f"{sessions} sessions, {units} units, {proposals} proposals, {users} users, "
+        f"{letters} letters"
+    )

@@ -7,7 +7,6 @@ in 50 renders; sharing one keeps it flat. Fixed table layout saves ~110 ms a let
 
 from __future__ import annotations
 
-import ctypes.util
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -17,6 +16,8 @@ from urllib.parse import unquote, urlsplit
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
+
+from tracker.documents.system import missing_libraries  # noqa: F401  (re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +56,6 @@ class SafeFetcher(URLFetcher):
             self.refused.append(url[:200])
             raise ValueError(f"refused to fetch {url[:80]!r}")
         return super().fetch(url, headers)
-
-
-def missing_libraries() -> list[str]:
-    """System libraries WeasyPrint needs to be fast that this machine lacks."""
-    wanted = {"harfbuzz-subset": "libharfbuzz-subset0", "pango-1.0": "libpango-1.0-0"}
-    return [pkg for lib, pkg in wanted.items() if ctypes.util.find_library(lib) is None]
 
 
 @dataclass

@@ -253,6 +253,10 @@ def edit(proposal_id: int):
 
 
 def _render_show(proposal: Proposal, assign_form: AssignForm | None = None, status: int = 200):
+    from tracker.contacts.queries import contacts_by_assignment, feedback_by_assignment
+    from tracker.supervision.queries import reminders_by_assignment
+
+    ids = [a.id for a in proposal.assignments]
     today = date.today()
     soon = due_soon_limit(today)
     if assign_form is None and permissions.can_assign(current_user, proposal):
@@ -271,6 +275,9 @@ def _render_show(proposal: Proposal, assign_form: AssignForm | None = None, stat
             due_of=lambda a: due_state(a.due_on, a.status.awaits_reply, today, soon),
             history=queries.history(proposal.id),
             letters=letters_by_assignment(proposal),
+            contacts=contacts_by_assignment(ids),
+            feedback=feedback_by_assignment(ids),
+            reminders=reminders_by_assignment(ids),
             Action=Action,
         ),
         status,

@@ -22,6 +22,13 @@ from tracker.replies.models import Disclosure, LetterShape
 class ItemForm(Form):
     suggestion = TextAreaField(_l("Suggestion (as the letter quotes it)"), validators=[Optional()])
     answer = TextAreaField(_l("Answer"), validators=[Optional()])
+    promise = TextAreaField(
+        _l("Promise (what will be done)"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("B and C results usually promise something; it is followed up."),
+    )
+    promise_due_on = DateField(_l("Promised by"), validators=[Optional()])
+    promise_owner = StringField(_l("Who keeps it"), validators=[Optional(), Length(max=100)])
 
 
 class LetterForm(FlaskForm):

@@ -158,8 +158,18 @@ class ReplyItem(db.Model):
     position: Mapped[int]
     suggestion: Mapped[str] = mapped_column(sa.Text, default="")
     answer: Mapped[str] = mapped_column(sa.Text, default="")
+    # A promise the answer makes (B and C results usually do): what, by when, who.
+    promise: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    promise_due_on: Mapped[date | None]
+    promise_owner: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    fulfilled_on: Mapped[date | None]
+    follow_up: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     reply: Mapped[Reply] = relationship(back_populates="items")
+
+    @property
+    def has_open_promise(self) -> bool:
+        return bool(self.promise) and self.fulfilled_on is None
 
 
 class ReviewOutcome(LabelledEnum):

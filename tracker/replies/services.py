@@ -32,6 +32,7 @@ from tracker.replies.models import (
     ReplyStatus,
     ReviewOutcome,
 )
+from tracker.supervision.notify import notify, supervisors, unit_clerks
 
 DRAFTABLE = frozenset(
     {
@@ -59,11 +60,29 @@ TEXT_LIMIT = 100_000
 
 
 @dataclass
+class ItemData:
+    """One row of the letter as the form supplies it, with an optional promise."""
+
+    suggestion: str = ""
+    answer: str = ""
+    promise: str = ""
+    promise_due_on: date | None = None
+    promise_owner: str = ""
+
+    @classmethod
+    def of(cls, value: ItemData | tuple) -> ItemData:
+        return value if isinstance(value, ItemData) else cls(*value)
+
+    def key(self) -> tuple:
+        return (self.suggestion, self.answer, self.promise, self.promise_due_on, self.promise_owner)
+
+
+@dataclass
 class LetterDraft:
     """The plain values the drafting form supplies."""
 
     parts: dict[str, Any]
-    items: list[tuple[str, str]] = field(default_factory=list)  # (suggestion, answer)
+    items: list[ItemData | tuple] = field(default_factory=list)  # or (suggestion, answer)
     shape: LetterShape | None = None
 
 
@@ -151,6 +170,10 @@ def start_reply(actor: Any, assignment: Assignment) -> Reply:
             .order_by(Reply.round.desc())
             .limit(1)
         )
+    from tracker.contacts.services import account_from_contacts
+
+    parts = default_parts(assignment, actor)
+    parts["process_account"] = account_from_contacts(assignment)
     reply = Reply(
         assignment=assignment,
         round=assignment.round,
@@ -159,7 +182,7 @@ def start_reply(actor: Any, assignment: Assignment) -> Reply:
         shape=LetterShape.CO_OPINION if co else LetterShape(get_setting("letter")["default_shape"]),
         status=ReplyStatus.DRAFT,
         created_by_id=getattr(actor, "id", None),
-        **default_parts(assignment, actor),
+        **parts,
     )
     reply.items = [
         ReplyItem(position=i, suggestion=s.text, answer="")
@@ -224,15 +247,26 @@ def save_draft(
             _l("Someone else saved this letter while you were editing. Compare and try again.")
         )
     parts = _clean_parts(draft.parts)
-    items = [
-        (s.strip(), a.strip()) for s, a in draft.items if (s or "").strip() or (a or "").strip()
-    ]
+    items = []
+    for raw in draft.items:
+        item = ItemData.of(raw)
+        item = ItemData(
+            (item.suggestion or "").strip(),
+            (item.answer or "").strip(),
+            (item.promise or "").strip(),
+            item.promise_due_on,
+            (item.promise_owner or "").strip()[:100],
+        )
+        if item.suggestion or item.answer or item.promise:
+            items.append(item)
     if not items:
         raise DomainError(_l("A letter needs at least one answer."), field="items")
     if len(items) > MAX_ITEMS:
         raise DomainError(_l("A letter can have at most %(n)d rows.", n=MAX_ITEMS), field="items")
-    if any(len(s) > TEXT_LIMIT or len(a) > TEXT_LIMIT for s, a in items):
+    if any(max(len(i.suggestion), len(i.answer), len(i.promise)) > TEXT_LIMIT for i in items):
         raise DomainError(_l("An answer is too long."), field="items")
+    if any(i.promise and not i.promise_due_on for i in items):
+        raise DomainError(_l("A promise needs the date by which it will be kept."), field="items")
     before = letter_content(reply)
     for name, value in parts.items():
         setattr(reply, name, value)
@@ -242,11 +276,22 @@ def save_draft(
                 _l("A reply to the proposer cannot use the co-handling shape."), field="shape"
             )
         reply.shape = draft.shape
-    if [(i.suggestion, i.answer) for i in reply.items] != items:
+    current = [
+        (i.suggestion, i.answer, i.promise, i.promise_due_on, i.promise_owner) for i in reply.items
+    ]
+    if current != [i.key() for i in items]:
         reply.items.clear()
         db.session.flush()
         reply.items.extend(
-            ReplyItem(position=n, suggestion=s, answer=a) for n, (s, a) in enumerate(items)
+            ReplyItem(
+                position=n,
+                suggestion=i.suggestion,
+                answer=i.answer,
+                promise=i.promise,
+                promise_due_on=i.promise_due_on,
+                promise_owner=i.promise_owner,
+            )
+            for n, i in enumerate(items)
         )
     if reply.status is ReplyStatus.RETURNED:
         reply.status = ReplyStatus.DRAFT
@@ -275,7 +320,22 @@ def _content_diff(before: dict, after: dict) -> dict[str, list]:
 
 def submission_problems(reply: Reply) -> list[str]:
     """What keeps the letter from going to review (empty when it may)."""
+    from tracker.contacts.services import has_contacted
+
     problems = []
+    if (
+        reply.kind is LetterKind.REPLY
+        and get_setting("contact_required")
+        and not has_contacted(reply.assignment)
+    ):
+        problems.append(
+            str(
+                _l(
+                    "Log a contact with the proposer first: the bureau's rules require "
+                    "contacting the proposer before a reply goes to review."
+                )
+            )
+        )
     if any(not item.answer.strip() for item in reply.items):
         problems.append(str(_l("Every row needs an answer.")))
     if reply.kind is LetterKind.REPLY and not reply.category:
@@ -316,6 +376,12 @@ def submit_reply(actor: Any, reply: Reply) -> ReplyRevision:
         proposal_id=assignment.proposal_id,
         changes={"revision": [None, revision.number]},
     )
+    notify(
+        supervisors(),
+        "letter_submitted",
+        {"unit": assignment.unit.name, "number": assignment.proposal.number},
+        f"/letters/{reply.id}",
+    )
     return revision
 
 
@@ -338,6 +404,12 @@ def return_reply(actor: Any, reply: Reply, comment: str) -> ReplyRevision:
     revision.reviewed_at = utcnow()
     reply.status = ReplyStatus.RETURNED
     db.session.flush()
+    notify(
+        unit_clerks(reply.assignment.unit_id),
+        "letter_returned",
+        {"number": reply.assignment.proposal.number, "comment": comment[:200]},
+        f"/letters/{reply.id}",
+    )
     return revision
 
 
@@ -404,7 +476,27 @@ def sign_reply(
         proposal_id=reply.assignment.proposal_id,
         changes={"pdf_sha256": [None, reply.pdf_sha256], "category": [None, reply.category]},
     )
+    _announce_signed(reply)
     return reply
+
+
+def _announce_signed(reply: Reply) -> None:
+    """Tell the unit; a co-handling opinion goes to the lead unit, a lead reply to co-handlers."""
+    assignment = reply.assignment
+    number = assignment.proposal.number
+    link = f"/letters/{reply.id}"
+    notify(unit_clerks(assignment.unit_id), "letter_signed", {"number": number}, link)
+    others = [a for a in assignment.proposal.assignments if a.id != assignment.id]
+    if reply.kind is LetterKind.CO_OPINION:
+        leads = [a for a in others if a.role is AssignmentRole.LEAD]
+        recipients = [u for a in leads for u in unit_clerks(a.unit_id)]
+        notify(
+            recipients, "opinion_arrived", {"unit": assignment.unit.name, "number": number}, link
+        )
+    elif assignment.role is AssignmentRole.LEAD:
+        co_units = [a for a in others if a.role is AssignmentRole.CO]
+        recipients = [u for a in co_units for u in unit_clerks(a.unit_id)]
+        notify(recipients, "reply_copied", {"unit": assignment.unit.name, "number": number}, link)
 
 
 def archived_pdf(reply: Reply) -> bytes:

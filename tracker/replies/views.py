@@ -63,36 +63,66 @@ def _form_for(reply: Reply) -> LetterForm:
     data["category"] = reply.category or ""
     data["shape"] = reply.shape.value
     data["version"] = reply.version_id
-    data["items"] = [{"suggestion": i.suggestion, "answer": i.answer} for i in reply.items]
+    data["items"] = [
+        {
+            "suggestion": i.suggestion,
+            "answer": i.answer,
+            "promise": i.promise,
+            "promise_due_on": i.promise_due_on,
+            "promise_owner": i.promise_owner,
+        }
+        for i in reply.items
+    ]
     return LetterForm(data=data, categories=categories)
 
 
-def _draft_from(form: LetterForm, rows: list[tuple[str, str]]) -> services.LetterDraft:
+def _rows_from(form: LetterForm) -> list[tuple]:
+    return [
+        (
+            e.form.suggestion.data or "",
+            e.form.answer.data or "",
+            e.form.promise.data or "",
+            e.form.promise_due_on.data,
+            e.form.promise_owner.data or "",
+        )
+        for e in form.items.entries
+    ]
+
+
+def _draft_from(form: LetterForm, rows: list[tuple]) -> services.LetterDraft:
     parts = {name: getattr(form, name).data for name in PART_FIELDS}
     shape = form.shape.data
     return services.LetterDraft(
         parts=parts,
-        items=rows,
+        items=[services.ItemData(*row) for row in rows],
         shape=LetterShape(shape) if shape in {s.value for s in LetterShape} else None,
     )
 
 
-def apply_row_operation(rows: list[tuple[str, str]], op: str) -> list[tuple[str, str]]:
+def _merge(first: tuple, second: tuple) -> tuple:
+    merged = []
+    for x, y in zip(first, second, strict=True):
+        if isinstance(x, str) or isinstance(y, str):
+            merged.append("\n".join(v for v in (x, y) if v))
+        else:
+            merged.append(x if x is not None else y)
+    return tuple(merged)
+
+
+def apply_row_operation(rows: list[tuple], op: str) -> list[tuple]:
     """add / remove-N / merge-N (with the next row) / up-N / down-N on the item rows."""
     rows = list(rows)
     name, _, index = op.partition("-")
     if name == "add":
-        return rows + [("", "")]
+        width = len(rows[0]) if rows else 2
+        return rows + [tuple(None if n == 3 else "" for n in range(width))]
     if not index.isdigit() or int(index) >= len(rows):
         return rows
     i = int(index)
     if name == "remove" and len(rows) > 1:
         del rows[i]
     elif name == "merge" and i + 1 < len(rows):
-        (s1, a1), (s2, a2) = rows[i], rows[i + 1]
-        rows[i : i + 2] = [
-            ("\n".join(x for x in (s1, s2) if x), "\n".join(x for x in (a1, a2) if x))
-        ]
+        rows[i : i + 2] = [_merge(rows[i], rows[i + 1])]
     elif name == "up" and i > 0:
         rows[i - 1], rows[i] = rows[i], rows[i - 1]
     elif name == "down" and i + 1 < len(rows):
@@ -130,7 +160,7 @@ def edit(reply_id: int):
         if request.method == "POST":
             abort(403)
         return _render_edit(reply, form)
-    rows = [(e.form.suggestion.data or "", e.form.answer.data or "") for e in form.items.entries]
+    rows = _rows_from(form)
     op = request.form.get("op", "")
     if op:
         rows = apply_row_operation(rows, op)
@@ -158,14 +188,15 @@ def edit(reply_id: int):
     return redirect(url_for("replies.edit", reply_id=reply.id) + ("#items" if op else "")), 303
 
 
-def _with_rows(form: LetterForm, rows: list[tuple[str, str]]) -> LetterForm:
+def _with_rows(form: LetterForm, rows: list[tuple]) -> LetterForm:
     while len(form.items.entries) < len(rows):
         form.items.append_entry()
     while len(form.items.entries) > max(len(rows), 1):
         form.items.pop_entry()
-    for entry, (s, a) in zip(form.items.entries, rows, strict=False):
-        entry.form.suggestion.data = s
-        entry.form.answer.data = a
+    names = ("suggestion", "answer", "promise", "promise_due_on", "promise_owner")
+    for entry, row in zip(form.items.entries, rows, strict=False):
+        for name, value in zip(names, row, strict=False):
+            getattr(entry.form, name).data = value
     return form
 
 
@@ -272,11 +303,31 @@ def pdf(reply_id: int):
     )
 
 
-def _disposition(filename: str, inline: bool = True) -> str:
+@bp.get("/letters/<int:reply_id>/docx")
+@login_required
+def docx(reply_id: int):
+    """The same letter as a Word document, for clerks who finish it in Word or WPS."""
+    from tracker.documents.docx import letter_docx
+
+    reply = _load(reply_id)
+    content = (
+        reply.revisions[-1].content
+        if reply.is_signed and reply.revisions
+        else letter_content(reply)
+    )
+    name = f"{reply.assignment.proposal.number}-{reply.signing_unit}-答复函.docx"
+    return Response(
+        letter_docx(content),
+        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": _disposition(name, inline=False, fallback="letter.docx")},
+    )
+
+
+def _disposition(filename: str, inline: bool = True, fallback: str = "letter.pdf") -> str:
     from urllib.parse import quote
 
     kind = "inline" if inline else "attachment"
-    return f"{kind}; filename=\"letter.pdf\"; filename*=UTF-8''{quote(filename)}"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
 @bp.get("/letters/<int:reply_id>/versions")

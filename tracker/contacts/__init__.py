@@ -1,0 +1,1 @@
+"""Contact logs with proposers, and their feedback on the handling."""
