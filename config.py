@@ -70,6 +70,8 @@ class Config:
     SMTP_FROM = _env("SMTP_FROM", "tracker@localhost")
     SMTP_STARTTLS = _env("SMTP_STARTTLS", "0") == "1"
     PUBLIC_URL = _env("PUBLIC_URL", "")  # links in emails, e.g. https://tracker.example.gov.cn
+    # Demo data: how many signed letters get their archival PDF rendered (0.3 s each).
+    DEMO_PDF_LIMIT = _env_int("DEMO_PDF_LIMIT", 30)
     # A bureau's licensed fonts (fangsong.ttf, xiaobiaosong.ttf, kaiti.ttf, heiti.ttf).
     FONTS_DIR = _env("FONTS_DIR", str(INSTANCE_DIR / "fonts"))
 

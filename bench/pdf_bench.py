@@ -178,7 +178,8 @@ def main() -> int:
     args = parser.parse_args()
     args.warm = max(args.warm, 10)
 
-    libs = missing()
+    load_before = os.getloadavg()
+    import_app_s, libs = timed(missing)  # imports the tracker package (Flask, SQLAlchemy…)
     if libs:
         print(
             f"WARNING: missing {' '.join(libs)}: WeasyPrint falls back to pure-Python font "
@@ -195,11 +196,13 @@ def main() -> int:
         tmp_path = Path(tmp)
         fonts_dir = tmp_path / "fonts"  # empty: the free Debian faces, as the tests use
         fonts_dir.mkdir()
-        app = create_app(
-            TestingConfig,
-            SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'bench.sqlite3'}",
-            ARCHIVE_DIR=str(tmp_path / "archive"),
-            FONTS_DIR=str(fonts_dir),
+        create_s, app = timed(
+            lambda: create_app(
+                TestingConfig,
+                SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'bench.sqlite3'}",
+                ARCHIVE_DIR=str(tmp_path / "archive"),
+                FONTS_DIR=str(fonts_dir),
+            )
         )
         with app.app_context():
             setup_s, html = timed(draft_letters)
@@ -212,6 +215,7 @@ def main() -> int:
         first_s, typical_pdf = timed(lambda: render("typical"))
         first_since_start = since_process_start()
         first_since_script = time.perf_counter() - T0
+        peak_after_first = peak_rss_mb()
         first_one_line_s, one_line_pdf = timed(lambda: render("one_line"))
         short_pdf = render("short")
 
@@ -241,6 +245,10 @@ def main() -> int:
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
         },
+        "load_average_1_5_15": {
+            "before": [round(x, 2) for x in load_before],
+            "after": [round(x, 2) for x in os.getloadavg()],
+        },
         "weasyprint": __import__("weasyprint").__version__,
         "missing_libraries": libs,
         "letters": {
@@ -248,7 +256,9 @@ def main() -> int:
             "short": {"pages": pages(short_pdf), "bytes": len(short_pdf)},
             "one_line": {"pages": pages(one_line_pdf), "bytes": len(one_line_pdf)},
         },
+        "import_tracker_s": round(import_app_s, 3),
         "import_render_module_s": round(import_s, 3),
+        "create_app_s": round(create_s, 3),
         "app_and_drafts_s": round(setup_s, 3),
         "first_render_s": round(first_s, 3),
         "first_render_done_since_process_start_s": (
@@ -267,6 +277,7 @@ def main() -> int:
             "rss_mb_samples": samples,
             "rss_growth_mb_after_first_sample": round(growth, 1),
             "peak_rss_mb": round(peak, 1),
+            "peak_rss_mb_after_first_render": round(peak_after_first, 1),
         },
         "goals": {
             "ratio_at_most_8x": ratio <= 8,
@@ -297,7 +308,13 @@ def print_table(r: dict) -> None:
             f"{letters['short']['pages']} page, {letters['short']['bytes'] // 1024} KB",
         ),
         ("one line (floor)", f"{letters['one_line']['bytes'] // 1024} KB"),
-        ("import tracker.documents.render", f"{r['import_render_module_s'] * 1000:.0f} ms"),
+        ("import tracker (Flask, SQLAlchemy, …)", f"{r['import_tracker_s'] * 1000:.0f} ms"),
+        (
+            "import tracker.documents.render (WeasyPrint)",
+            f"{r['import_render_module_s'] * 1000:.0f} ms",
+        ),
+        ("create_app (imports views, forms…)", f"{r['create_app_s'] * 1000:.0f} ms"),
+        ("database and drafts (services, templates)", f"{r['app_and_drafts_s'] * 1000:.0f} ms"),
         ("first render in this process (typical)", f"{r['first_render_s'] * 1000:.0f} ms"),
         (
             "  done, since process start",
@@ -320,6 +337,10 @@ def print_table(r: dict) -> None:
             f"{mem['peak_rss_mb']:.0f} MB  {ok(goals['peak_rss_under_350_mb'])}",
         ),
         (
+            "  of which reached by the end of the first render",
+            f"{mem['peak_rss_mb_after_first_render']:.0f} MB",
+        ),
+        (
             f"RSS every {mem['rss_mb_every']} renders (MB)",
             " ".join(f"{rss:.0f}" for _, rss in mem["rss_mb_samples"]),
         ),
@@ -334,6 +355,10 @@ def print_table(r: dict) -> None:
     )
     if r["missing_libraries"]:
         print(f"WARNING: missing {' '.join(r['missing_libraries'])}")
+    load = r["load_average_1_5_15"]
+    print(f"load average before {load['before'][0]}, after {load['after'][0]} (1 min)")
+    if max(load["before"][0], load["after"][0]) > (r["machine"]["cpus"] or 1) / 2:
+        print("NOTE: the machine was busy; times are inflated (memory figures are not)")
     print("-" * (width + 40))
     for key, value in rows:
         print(f"{key:<{width}}  {value}")

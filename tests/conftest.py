@@ -57,8 +57,13 @@ _engines: list[sa.Engine] = []
 
 
 @pytest.fixture(scope="session")
-def _app(database_url):
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+def _app(database_url, tmp_path_factory):
+    app = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        ARCHIVE_DIR=str(tmp_path_factory.mktemp("archive")),
+        DEMO_PDF_LIMIT=5,
+    )
     with app.app_context():
         db.create_all()
         _engines.append(db.engine)

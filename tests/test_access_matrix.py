@@ -29,6 +29,7 @@ from tracker.replies.services import start_reply
 #   creator    clerks, supervisors, administrators
 #   supervisor supervisors and administrators
 #   admin      administrators only
+#   nobody     refused to everyone (what the world holds must not be reachable there)
 RULES = {
     "static": "public",
     "healthz": "public",
@@ -77,6 +78,15 @@ RULES = {
     "supervision.mark_read": "signed_in",
     "supervision.remind": "supervisor",
     "supervision.follow_up": "clerk",
+    "dashboard.index": "signed_in",
+    "reports.cases": "signed_in",
+    "reports.dashboard": "supervisor",
+    "reports.summary": "supervisor",
+    "public.index": "public",
+    "public.replies": "public",
+    # the world's only letter is an unpublished draft: nobody reaches it on the portal
+    "public.show": "nobody",
+    "public.pdf": "nobody",
 }
 
 # Personas: (role, belongs to the case's unit)
@@ -106,6 +116,7 @@ def allowed(rule: str, persona: str) -> bool:
         "creator": role is not Role.VIEWER,
         "supervisor": sup,
         "admin": role is Role.ADMIN,
+        "nobody": False,
     }[rule]
 
 
@@ -165,6 +176,7 @@ def world(app):
             "user_id": admin_user.id,
             "day": "2025-05-06",
             "code": "en",
+            "fmt": "xlsx",
             "filename": "tracker.css",
         }
 

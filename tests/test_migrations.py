@@ -14,6 +14,7 @@ from config import TestingConfig, normalize_database_url
 from tests.conftest import PG_URL
 from tracker import create_app
 from tracker.extensions import db
+from tracker.search.schema import include_name
 
 
 @pytest.fixture
@@ -43,7 +44,8 @@ def test_migrations_match_models(empty_database_url):
         upgrade()
         with db.engine.connect() as conn:
             context = MigrationContext.configure(
-                conn, opts={"compare_type": True, "render_as_batch": True}
+                conn,
+                opts={"compare_type": True, "render_as_batch": True, "include_name": include_name},
             )
             differences = compare_metadata(context, db.metadata)
         assert differences == [], f"migrations and models differ: {differences}"

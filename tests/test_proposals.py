@@ -230,7 +230,7 @@ def test_supervisor_sees_all_and_filters(client, world):
     overdue = client.get("/proposals?due=overdue").get_data(as_text=True)
     assert "关于养老服务的提案" in overdue  # assigned March 2025, due June 2025
     searched = client.get("/proposals?q=学位").get_data(as_text=True)
-    assert "关于学位供给的提案" in searched and "关于养老服务的提案" not in searched
+    assert "关于<mark>学位</mark>供给的提案" in searched and "关于养老服务的提案" not in searched
 
 
 def test_clerk_registers_a_proposal_for_own_unit(client, app, world):

@@ -61,6 +61,7 @@ def _register_cli(app: Flask) -> None:
     from tracker.auth.cli import users_cli
     from tracker.core.cli import audit_cli, setup_command
     from tracker.demo.cli import demo_cli
+    from tracker.replies.cli import replies_cli
     from tracker.supervision.cli import reminders_cli
 
     app.cli.add_command(users_cli)
@@ -68,3 +69,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(setup_command)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(replies_cli)

@@ -37,6 +37,8 @@ from tracker.replies.models import (
     ReplyStatus,
     ReviewOutcome,
 )
+from tracker.reports.models import SessionSummary
+from tracker.search.models import SearchDocument, SearchSource
 from tracker.supervision.models import Notification, Reminder, ReminderKind
 
 __all__ = [
@@ -65,6 +67,8 @@ __all__ = [
     "ReplyRevision",
     "ReplyStatus",
     "ReviewOutcome",
+    "SearchDocument",
+    "SearchSource",
     "Extension",
     "Proposal",
     "ProposalKind",
@@ -74,6 +78,7 @@ __all__ = [
     "RequestStatus",
     "ReturnRequest",
     "Role",
+    "SessionSummary",
     "Setting",
     "Suggestion",
     "Unit",

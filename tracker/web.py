@@ -32,6 +32,7 @@ def select_locale() -> str:
 def register_extensions(app: Flask) -> None:
     from tracker import models  # noqa: F401  (every model registered before migrate)
     from tracker.auth.models import User
+    from tracker.search import index  # noqa: F401  (keeps search documents in step)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
@@ -56,7 +57,10 @@ def register_web(app: Flask) -> None:
     from tracker.deadlines.views import bp as deadlines_bp
     from tracker.directory.views import bp as directory_bp
     from tracker.proposals.views import bp as proposals_bp
+    from tracker.public.views import bp as public_bp
     from tracker.replies.views import bp as replies_bp
+    from tracker.reports.views import bp as reports_bp
+    from tracker.supervision.dashboard import bp as dashboard_bp
     from tracker.supervision.views import bp as supervision_bp
 
     for bp in (
@@ -66,6 +70,9 @@ def register_web(app: Flask) -> None:
         replies_bp,
         contacts_bp,
         supervision_bp,
+        dashboard_bp,
+        reports_bp,
+        public_bp,
         directory_bp,
         deadlines_bp,
     ):

@@ -22,6 +22,7 @@ from tracker.core.errors import DomainError
 from tracker.core.models import utcnow
 from tracker.core.settings import get_setting
 from tracker.directory.models import Proposer
+from tracker.documents.text import clean_line, clean_text
 from tracker.extensions import db
 from tracker.proposals.models import Assignment
 from tracker.proposals.services import perform_action
@@ -73,7 +74,7 @@ def _clean_contact(assignment: Assignment, values: dict[str, Any], now: datetime
         ("their_people", 500, _l("Say who took part for the proposer.")),
         ("summary", 20_000, _l("Say what was discussed.")),
     ):
-        text = (values.get(name) or "").strip()
+        text = (clean_text if name == "summary" else clean_line)(values.get(name))
         if not text:
             raise DomainError(message, field=name)
         if len(text) > limit:
@@ -246,7 +247,7 @@ def record_feedback(
         rating=rating,
         received_on=received_on,
         channel=channel,
-        comments=(comments or "").strip()[:20_000],
+        comments=clean_text(comments)[:20_000],
         recorded_by_id=getattr(actor, "id", None),
     )
     db.session.add(feedback)

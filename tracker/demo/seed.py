@@ -1315,8 +1315,10 @@ def seed_demo(
                     db.session.expunge_all()
                     builder.reload()
         db.session.flush()
+        from tracker.demo.activity import seed_activity
         from tracker.demo.letters import seed_letters
 
+        seed_activity(seed=seed)
         big = proposals > BATCH_SIZE
         letters = seed_letters(seed=seed, commit_every=BATCH_SIZE if big else None)
     except BaseException:

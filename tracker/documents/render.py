@@ -37,9 +37,12 @@ FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
 class SafeFetcher(URLFetcher):
     """Refuse every URL except data: and regular files under the allowed folders."""
 
-    def __init__(self, roots: list[Path]) -> None:
+    def __init__(self, roots: list[Path], files: list[Path] = ()) -> None:
         super().__init__(timeout=5, allowed_protocols={"file", "data"}, allow_redirects=False)
         self.roots = [r.resolve() for r in roots if r]
+        # Exact files allowed wherever they live: the licensed fonts an administrator
+        # linked into the fonts folder (a symlink's target may sit elsewhere).
+        self.files = {f.resolve() for f in files}
         self.refused: list[str] = []
 
     def allows(self, url: str) -> bool:
@@ -49,6 +52,8 @@ class SafeFetcher(URLFetcher):
         if scheme != "file":
             return False
         path = Path(unquote(urlsplit(url).path)).resolve()
+        if path in self.files:
+            return path.is_file()
         return path.is_file() and any(path.is_relative_to(root) for root in self.roots)
 
     def fetch(self, url: str, headers=None):
@@ -71,17 +76,23 @@ _engine: _Engine | None = None
 _engine_lock = threading.Lock()
 
 
-def _font_face_css(fonts_dir: Path | None) -> str:
+def licensed_fonts(fonts_dir: Path | None) -> dict[str, Path]:
+    """The licensed faces found in the fonts folder: family -> file."""
     if not fonts_dir or not fonts_dir.is_dir():
-        return ""
-    rules = []
+        return {}
+    found = {}
     for path in sorted(fonts_dir.iterdir()):
         family = LICENSED_FACES.get(path.stem.lower())
-        if family and path.suffix.lower() in FONT_SUFFIXES:
-            rules.append(
-                f'@font-face {{ font-family: "{family}"; src: url("{path.resolve().as_uri()}"); }}'
-            )
-    return "\n".join(rules)
+        if family and path.suffix.lower() in FONT_SUFFIXES and path.is_file():
+            found[family] = path
+    return found
+
+
+def _font_face_css(fonts: dict[str, Path]) -> str:
+    return "\n".join(
+        f'@font-face {{ font-family: "{family}"; src: url("{path.resolve().as_uri()}"); }}'
+        for family, path in fonts.items()
+    )
 
 
 def engine(fonts_dir: Path | None = None) -> _Engine:
@@ -89,9 +100,12 @@ def engine(fonts_dir: Path | None = None) -> _Engine:
     global _engine
     with _engine_lock:
         if _engine is None or _engine.fonts_dir != fonts_dir:
-            fetcher = SafeFetcher([STATIC_DIR] + ([fonts_dir] if fonts_dir else []))
+            fonts = licensed_fonts(fonts_dir)
+            fetcher = SafeFetcher(
+                [STATIC_DIR] + ([fonts_dir] if fonts_dir else []), list(fonts.values())
+            )
             font_config = FontConfiguration()
-            css = _font_face_css(fonts_dir) + "\n" + LETTER_CSS.read_text(encoding="utf-8")
+            css = _font_face_css(fonts) + "\n" + LETTER_CSS.read_text(encoding="utf-8")
             stylesheet = CSS(
                 string=css,
                 base_url=STATIC_DIR.as_uri() + "/",
@@ -100,6 +114,18 @@ def engine(fonts_dir: Path | None = None) -> _Engine:
             )
             _engine = _Engine(fonts_dir, font_config, stylesheet, fetcher)
     return _engine
+
+
+def _list_attachments_once(_document, pdf) -> None:
+    """Work around WeasyPrint 70.0 listing each attachment twice in the catalog's /AF."""
+    import pydyf
+
+    if "AF" in pdf.catalog:
+        unique: dict[str, object] = {}
+        for ref in pdf.catalog["AF"]:
+            key = ref.decode() if isinstance(ref, bytes) else str(ref)
+            unique.setdefault(key, ref)
+        pdf.catalog["AF"] = pydyf.Array(unique.values())
 
 
 @dataclass
@@ -123,6 +149,7 @@ def render_pdf(
     options: dict = {"presentational_hints": False}
     if archival:
         options["pdf_variant"] = "pdf/a-3u"
+        options["finisher"] = _list_attachments_once
         options["pdf_identifier"] = identifier
     if attachments:
         options["attachments"] = [

@@ -44,6 +44,16 @@ def clean(text: str | None) -> str:
     )
 
 
+def clean_line(text: str | None) -> str:
+    """One line of user text: control characters out, line breaks become spaces, trimmed."""
+    return " ".join(clean(text).split("\n")).replace("\t", " ").strip(_STRIP)
+
+
+def clean_text(text: str | None) -> str:
+    """Multi-line user text: control characters out, line ends normalised, trimmed."""
+    return clean(text).strip()
+
+
 def paragraphs(text: str | None) -> list[Block]:
     """Split text into paragraphs (one per line), recognising numbered headings."""
     blocks = []

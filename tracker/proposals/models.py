@@ -178,6 +178,9 @@ class Assignment(TimestampMixin, db.Model):
     return_due_on: Mapped[date]  # last day to ask for return / reassignment
     received_on: Mapped[date | None]
     closed_on: Mapped[date | None]
+    # The first reply's sending date and the deadline in force that day (on-time statistics).
+    replied_on: Mapped[date | None]
+    replied_due_on: Mapped[date | None]
     round: Mapped[int] = mapped_column(default=1)  # 2 once re-handling starts
     version_id: Mapped[int] = mapped_column(default=1)
 

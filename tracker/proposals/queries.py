@@ -14,6 +14,7 @@ from tracker.deadlines.services import DueState, due_soon_limit
 from tracker.extensions import db
 from tracker.proposals.models import Assignment, CaseType, Proposal, ProposalProposer
 from tracker.proposals.workflow import PENDING_REPLY, AssignmentStatus
+from tracker.search.queries import matching_proposal_ids
 
 SORTS = {
     "number": (Proposal.number.asc(),),
@@ -71,15 +72,7 @@ def filtered_proposals(user: Any, filters: ProposalFilters, today: date) -> sa.S
     if filters.is_key is not None:
         stmt = stmt.where(Proposal.is_key == filters.is_key)
     if filters.q:
-        pattern = (
-            "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-        stmt = stmt.where(
-            sa.or_(
-                Proposal.title.like(pattern, escape="\\"),
-                Proposal.number.like(pattern, escape="\\"),
-            )
-        )
+        stmt = stmt.where(Proposal.id.in_(matching_proposal_ids(filters.q)))
     conditions = []
     unit_id = filters.unit_id or (None if user.sees_all_units else user.unit_id)
     if unit_id:

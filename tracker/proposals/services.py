@@ -19,6 +19,7 @@ from tracker.core.settings import get_setting
 from tracker.deadlines.services import add_period
 from tracker.directory.models import CouncilSession, ProposerKind, Unit
 from tracker.directory.services import find_or_create_proposer
+from tracker.documents.text import clean_line, clean_text
 from tracker.extensions import db
 from tracker.proposals.models import (
     Assignment,
@@ -66,12 +67,13 @@ class ProposalData:
 
 
 def _clean_lines(values: list[str]) -> list[str]:
-    return [v.strip() for v in values if v and v.strip()]
+    cleaned = (clean_text(v) for v in values if v)
+    return [v for v in cleaned if v]
 
 
 def _validate_proposal(data: ProposalData, proposal: Proposal | None) -> ProposalData:
-    number = (data.number or "").strip()
-    title = " ".join((data.title or "").split())
+    number = clean_line(data.number)
+    title = " ".join(clean_line(data.title).split())
     if not number:
         raise DomainError(_l("Enter the proposal number."), field="number")
     if any(ch.isspace() for ch in number):
@@ -116,7 +118,7 @@ def _validate_proposal(data: ProposalData, proposal: Proposal | None) -> Proposa
         case_type=data.case_type,
         kind=data.kind,
         is_key=data.is_key,
-        full_text=(data.full_text or "").strip(),
+        full_text=clean_text(data.full_text),
         submitted_on=data.submitted_on,
         proposers=proposers,
         collective=data.collective,
@@ -307,6 +309,10 @@ def perform_action(
             req.decision_note = comment or None
         if action is Action.APPROVE_RETURN:
             assignment.closed_on = today
+    elif action is Action.SEND:
+        if assignment.replied_on is None:
+            assignment.replied_on = today
+            assignment.replied_due_on = assignment.due_on
     elif action is Action.CLOSE:
         assignment.closed_on = today
     elif action is Action.REHANDLE:

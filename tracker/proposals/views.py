@@ -34,6 +34,7 @@ from tracker.proposals.models import (
 )
 from tracker.proposals.workflow import TRANSITIONS, Action, AssignmentStatus
 from tracker.replies.queries import letters_by_assignment
+from tracker.search.queries import snippets
 
 bp = Blueprint("proposals", __name__)
 
@@ -139,6 +140,7 @@ def index():
         args=filters.as_args(),
         due_of=lambda a: due_state(a.due_on, a.status.awaits_reply, today, soon),
         own_unit_id=None if current_user.sees_all_units else current_user.unit_id,
+        matches=snippets(filters.q, [p.id for p in page.items]),
     )
 
 

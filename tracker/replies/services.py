@@ -17,6 +17,7 @@ from tracker.core.errors import DomainError
 from tracker.core.models import utcnow
 from tracker.core.settings import get_setting
 from tracker.directory.models import ProposerKind
+from tracker.documents.text import clean_line, clean_text
 from tracker.extensions import db
 from tracker.proposals.models import Assignment, AssignmentRole, CaseType
 from tracker.proposals.services import perform_action
@@ -216,7 +217,10 @@ def _clean_parts(parts: dict[str, Any]) -> dict[str, Any]:
                     _l("Choose whether the reply may be published."), field=name
                 ) from None
             continue
-        text = (value or "").strip() if isinstance(value, str) or value is None else str(value)
+        raw = value if isinstance(value, str) or value is None else str(value)
+        # Single-line parts lose line breaks; every part loses control characters
+        # (PostgreSQL refuses NUL; PDF/A's XMP must stay well-formed XML).
+        text = clean_line(raw) if name in LIMITS else clean_text(raw)
         limit = LIMITS.get(name, TEXT_LIMIT)
         if len(text) > limit:
             raise DomainError(
@@ -251,11 +255,11 @@ def save_draft(
     for raw in draft.items:
         item = ItemData.of(raw)
         item = ItemData(
-            (item.suggestion or "").strip(),
-            (item.answer or "").strip(),
-            (item.promise or "").strip(),
+            clean_text(item.suggestion),
+            clean_text(item.answer),
+            clean_text(item.promise),
             item.promise_due_on,
-            (item.promise_owner or "").strip()[:100],
+            clean_line(item.promise_owner)[:100],
         )
         if item.suggestion or item.answer or item.promise:
             items.append(item)
@@ -503,6 +507,8 @@ def archived_pdf(reply: Reply) -> bytes:
     """The signed letter's archival PDF, checked against its stored SHA-256."""
     from tracker.documents import storage
 
-    if not reply.is_signed or not reply.pdf_path:
+    if not reply.is_signed:
         raise DomainError(_l("Only a signed letter has an archival copy."))
+    if not reply.pdf_path:
+        raise DomainError(_l("This signed letter has no stored archival copy."))
     return storage.load(Path(current_app.config["ARCHIVE_DIR"]), reply.pdf_path, reply.pdf_sha256)

@@ -1,0 +1,1 @@
+"""The public portal: published reply letters, read-only, without signing in."""

@@ -1,0 +1,1 @@
+"""Reports: session statistics, Excel and CSV exports, and the yearly summary text."""
