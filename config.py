@@ -70,6 +70,9 @@ class Config:
     SMTP_FROM = _env("SMTP_FROM", "tracker@localhost")
     SMTP_STARTTLS = _env("SMTP_STARTTLS", "0") == "1"
     PUBLIC_URL = _env("PUBLIC_URL", "")  # links in emails, e.g. https://tracker.example.gov.cn
+    # Background jobs: results are written here; with a Redis URL jobs go to RQ workers.
+    JOBS_DIR = _env("JOBS_DIR", str(INSTANCE_DIR / "jobs"))
+    REDIS_URL = _env("REDIS_URL")
     # Demo data: how many signed letters get their archival PDF rendered (0.3 s each).
     DEMO_PDF_LIMIT = _env_int("DEMO_PDF_LIMIT", 30)
     # A bureau's licensed fonts (fangsong.ttf, xiaobiaosong.ttf, kaiti.ttf, heiti.ttf).

@@ -305,3 +305,26 @@ def test_contact_and_feedback_pages(app, client):
         assert db.session.get(type(assignment), asg).status is S.REHANDLING
     pdf = client.get(f"/assignments/{asg}/feedback-form.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_feedback_tells_the_unit(ctx):
+    from tracker.supervision.models import Notification
+    from tracker.supervision.notify import message
+
+    assignment = _assignment()
+    clerk = make_user(Role.CLERK, unit=assignment.unit)
+    set_status(assignment, S.REPLIED)
+    record_feedback(
+        None,
+        assignment,
+        proposer_id=assignment.proposal.proposers[0].id,
+        rating="dissatisfied",
+        received_on=date(2025, 7, 1),
+        channel="online",
+        today=date(2025, 7, 2),
+    )
+    notes = db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == clerk.id).order_by(Notification.id)
+    ).all()
+    assert [n.kind for n in notes] == ["feedback_arrived", "rehandling"]
+    assert "王明" in message(notes[0]) and assignment.proposal.number in message(notes[1])

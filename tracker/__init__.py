@@ -62,6 +62,7 @@ def _register_cli(app: Flask) -> None:
     from tracker.core.cli import audit_cli, setup_command
     from tracker.demo.cli import demo_cli
     from tracker.replies.cli import replies_cli
+    from tracker.search.cli import search_cli
     from tracker.supervision.cli import reminders_cli
 
     app.cli.add_command(users_cli)
@@ -70,3 +71,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(replies_cli)
+    app.cli.add_command(search_cli)

@@ -261,6 +261,15 @@ def record_feedback(
         summary=f"{proposer.name}：{rating.label}",
         changes={"rating": [None, rating.value]},
     )
+    from tracker.supervision.notify import notify, unit_clerks
+
+    link = f"/proposals/{assignment.proposal_id}#assignment-{assignment.id}"
+    notify(
+        unit_clerks(assignment.unit_id),
+        "feedback_arrived",
+        {"number": assignment.proposal.number, "proposer": proposer.name, "rating": rating.value},
+        link,
+    )
     if round_ != assignment.round:
         return feedback
     if assignment.status is AssignmentStatus.REPLIED:
@@ -272,6 +281,12 @@ def record_feedback(
             Action.REHANDLE,
             comment=f"{proposer.name}：{rating.label}",
             today=today,
+        )
+        notify(
+            unit_clerks(assignment.unit_id),
+            "rehandling",
+            {"number": assignment.proposal.number, "due_on": assignment.due_on.isoformat()},
+            link,
         )
     else:
         given = db.session.scalars(

@@ -108,5 +108,9 @@ class FilterForm(FlaskForm):
     type = SelectField(_l("Case type"), validators=[Optional()])
     key = SelectField(_l("Key"), validators=[Optional()])
     due = SelectField(_l("Deadline"), validators=[Optional()])
-    q = StringField(_l("Title or number"), validators=[Optional(), Length(max=100)])
+    q = StringField(
+        _l("Search"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Titles, texts, suggestions, proposers, answers and contact notes"),
+    )
     sort = SelectField(_l("Sort by"), validators=[Optional()])

@@ -77,6 +77,13 @@ def message(note: Notification) -> str:
             params["due_on"] = f"{day.year}年{day.month}月{day.day}日"
         except ValueError:
             pass
+    if note.kind == "feedback_arrived":
+        from tracker.contacts.models import Rating
+
+        try:
+            params["rating"] = Rating(params.get("rating")).label
+        except ValueError:
+            pass
     if note.kind == "reminder":
         from tracker.supervision.models import ReminderKind
 

@@ -1,0 +1,1 @@
+"""Background jobs: long work (archive bundles, PDF batches, large imports) with progress."""
