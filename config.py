@@ -58,6 +58,7 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env("SECURE_COOKIES", "0") == "1"
+    IDLE_TIMEOUT_MINUTES = _env_int("IDLE_TIMEOUT_MINUTES", 60)  # sign out after this long idle
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024
     ADMIN_PASSWORD = _env("ADMIN_PASSWORD")
     # Signed letters' PDFs; shared storage when several machines serve the app.
@@ -73,6 +74,7 @@ class Config:
     # Background jobs: results are written here; with a Redis URL jobs go to RQ workers.
     JOBS_DIR = _env("JOBS_DIR", str(INSTANCE_DIR / "jobs"))
     REDIS_URL = _env("REDIS_URL")
+    JOBS_QUEUE = _env("JOBS_QUEUE", "tracker")
     # Demo data: how many signed letters get their archival PDF rendered (0.3 s each).
     DEMO_PDF_LIMIT = _env_int("DEMO_PDF_LIMIT", 30)
     # A bureau's licensed fonts (fangsong.ttf, xiaobiaosong.ttf, kaiti.ttf, heiti.ttf).

@@ -10,10 +10,12 @@ from datetime import date, datetime
 import pytest
 
 from tests.conftest import login, make_proposal, make_session, make_unit, make_user
+from tracker.api.services import create_token
 from tracker.auth.models import Role
 from tracker.contacts.services import record_contact
 from tracker.deadlines.models import CalendarDay
 from tracker.extensions import db
+from tracker.jobs.models import Job
 from tracker.proposals.models import AssignmentRole
 from tracker.proposals.services import request_extension
 from tracker.proposals.workflow import AssignmentStatus
@@ -87,6 +89,31 @@ RULES = {
     # the world's only letter is an unpublished draft: nobody reaches it on the portal
     "public.show": "nobody",
     "public.pdf": "nobody",
+    # the API takes tokens only: a browser session gets 401 everywhere (tests/test_api.py
+    # checks the token scoping itself)
+    "api.proposals": "nobody",
+    "api.proposal": "nobody",
+    "api.assignment": "nobody",
+    "api.reply": "nobody",
+    "api.reply_pdf": "nobody",
+    "api.openapi": "nobody",
+    "tokens.index": "signed_in",
+    "tokens.revoke": "nobody",  # the world's token belongs to another user
+    "tokens.admin_index": "admin",
+    "tokens.admin_revoke": "admin",
+    # the world's job was started by another administrator: its creator, administrators and
+    # supervisors see it
+    "jobs.show": "supervisor",
+    "jobs.status": "supervisor",
+    "jobs.download": "nobody",  # not finished: nothing to download for anyone
+    "jobs.retry": "supervisor",
+    "exchange.archives": "supervisor",
+    "exchange.archive_session": "supervisor",
+    "imports.template": "supervisor",
+    "imports.new": "supervisor",
+    # the world's upload token names no upload: nobody reaches a preview or confirms it
+    "imports.show_preview": "nobody",
+    "imports.confirm": "nobody",
 }
 
 # Personas: (role, belongs to the case's unit)
@@ -163,6 +190,9 @@ def world(app):
             unit_for = (unit if own else other_unit) if role.unit_scoped else None
             users[name] = make_user(role, unit=unit_for, username=name).username
         admin_user = make_user(Role.ADMIN, username="target_user")
+        token, _secret = create_token(admin_user, admin_user, "matrix")
+        job = Job(kind="selftest", params={"n": 1}, created_by_id=admin_user.id)
+        db.session.add(job)
         db.session.commit()
         return {
             "proposal_id": proposal.id,
@@ -174,9 +204,12 @@ def world(app):
             "session_id": session.id,
             "unit_id": unit.id,
             "user_id": admin_user.id,
+            "token_id": token.id,
+            "job_id": job.id,
             "day": "2025-05-06",
             "code": "en",
             "fmt": "xlsx",
+            "token": "0123456789abcdef0123456789abcdef",
             "filename": "tracker.css",
         }
 
@@ -214,7 +247,7 @@ def test_access_matrix(app, world, persona):
         if ok and (status in (401, 403, 404) or (bounced_to_login and endpoint != "auth.logout")):
             failures.append(f"{persona} {method} {url}: expected access, got {status}")
         if not ok:
-            denied = status in (403, 404) or bounced_to_login
+            denied = status in (401, 403, 404) or bounced_to_login
             if not denied:
                 failures.append(f"{persona} {method} {url}: expected refusal, got {status}")
         if status >= 500:

@@ -59,8 +59,11 @@ def _warn_about_missing_system_packages(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from tracker.auth.cli import users_cli
-    from tracker.core.cli import audit_cli, setup_command
+    from tracker.core.cli import audit_cli, backup_cli, setup_command
     from tracker.demo.cli import demo_cli
+    from tracker.exchange.cli import archive_cli, cases_cli
+    from tracker.exchange.import_cli import import_cli
+    from tracker.jobs.cli import jobs_cli
     from tracker.replies.cli import replies_cli
     from tracker.search.cli import search_cli
     from tracker.supervision.cli import reminders_cli
@@ -68,7 +71,12 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(setup_command)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(replies_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(cases_cli)
+    app.cli.add_command(archive_cli)
+    app.cli.add_command(import_cli)

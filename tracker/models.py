@@ -1,5 +1,6 @@
 """Import every model so the metadata (and Alembic) sees the whole schema."""
 
+from tracker.api.models import ApiToken
 from tracker.auth.models import Role, User
 from tracker.contacts.models import (
     Attitude,
@@ -14,6 +15,7 @@ from tracker.core.audit import AuditEvent
 from tracker.core.settings import Setting
 from tracker.deadlines.models import CalendarDay
 from tracker.directory.models import CouncilSession, Proposer, ProposerKind, Unit
+from tracker.jobs.models import Job, JobStatus
 from tracker.proposals.models import (
     Assignment,
     AssignmentRole,
@@ -42,6 +44,9 @@ from tracker.search.models import SearchDocument, SearchSource
 from tracker.supervision.models import Notification, Reminder, ReminderKind
 
 __all__ = [
+    "ApiToken",
+    "Job",
+    "JobStatus",
     "Attitude",
     "ContactLog",
     "ContactStage",

@@ -51,11 +51,16 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_web(app: Flask) -> None:
+    from tracker.api.token_views import tokens_bp
+    from tracker.api.views import bp as api_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.contacts.views import bp as contacts_bp
     from tracker.core.views import bp as core_bp
     from tracker.deadlines.views import bp as deadlines_bp
     from tracker.directory.views import bp as directory_bp
+    from tracker.exchange.import_views import import_bp
+    from tracker.exchange.views import bp as exchange_bp
+    from tracker.jobs.views import bp as jobs_bp
     from tracker.proposals.views import bp as proposals_bp
     from tracker.public.views import bp as public_bp
     from tracker.replies.views import bp as replies_bp
@@ -73,6 +78,11 @@ def register_web(app: Flask) -> None:
         dashboard_bp,
         reports_bp,
         public_bp,
+        jobs_bp,
+        exchange_bp,
+        import_bp,
+        api_bp,
+        tokens_bp,
         directory_bp,
         deadlines_bp,
     ):
@@ -105,6 +115,33 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = _format_datetime
     app.jinja_env.filters["cn_date"] = cn_date
     _register_errors(app)
+
+    @app.before_request
+    def _idle_timeout():
+        """Sign out a session left idle too long (a shared office PC, a clerk gone home)."""
+        import time
+
+        from flask import flash, redirect, url_for
+        from flask_login import logout_user
+
+        # the path first: /healthz and static files must not load the user
+        if request.path.startswith(("/static/", "/healthz", "/api/", "/public/")):
+            return None
+        if not getattr(current_user, "is_authenticated", False):
+            return None
+        now = int(time.time())
+        seen = session.get("seen_at")
+        limit = app.config["IDLE_TIMEOUT_MINUTES"] * 60
+        if seen is not None and now - int(seen) > limit:
+            logout_user()
+            session.pop("seen_at", None)
+            flash(_("You were signed out after a period without activity."), "info")
+            return redirect(
+                url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+            )
+        if seen is None or now - int(seen) > 60:  # rewrite the cookie at most once a minute
+            session["seen_at"] = now
+        return None
 
     @app.after_request
     def _headers(response):

@@ -58,6 +58,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(16))
     is_active_flag: Mapped[bool] = mapped_column("is_active", default=True)
     last_login_at: Mapped[datetime | None]
+    # Repeated wrong passwords lock the account for a while (see auth.services.LOCKOUT).
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
 

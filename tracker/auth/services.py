@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.auth.models import Role, User
 from tracker.core.audit import diff, record, snapshot
 from tracker.core.errors import DomainError
+from tracker.core.models import utcnow
 from tracker.directory.models import Unit
 from tracker.extensions import db
 
 USER_FIELDS = ("username", "display_name", "role", "unit_id", "is_active_flag", "email", "phone")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 MIN_PASSWORD_LENGTH = 10
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def check_password_policy(password: str) -> None:
@@ -82,3 +86,35 @@ def save_user(
         changes["password"] = ["***", "***"]
     record(actor, "user.created" if created else "user.updated", user, changes=changes)
     return user
+
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+def authenticate(
+    username: str, password: str, now: datetime | None = None
+) -> tuple[User | None, str]:
+    """Check a sign-in; return (user, "") or (None, why). Locks after repeated failures.
+
+    The same message answers a wrong username and a wrong password, so sign-in reveals
+    nothing about which accounts exist.
+    """
+    now = now or utcnow()
+    user = db.session.scalar(sa.select(User).where(User.username == (username or "").strip()))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")  # same work as for a real account
+        return None, "wrong"
+    if user.locked_until is not None and user.locked_until > now:
+        return None, "locked"
+    if not user.check_password(password or "") or not user.is_active:
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= MAX_FAILURES:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+            record(None, "user.locked", user, summary=user.username)
+        return None, "wrong"
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    return user, ""

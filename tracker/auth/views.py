@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -10,9 +12,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from tracker.auth import services
 from tracker.auth.forms import LoginForm, UserForm
 from tracker.auth.models import Role, User
+from tracker.auth.services import authenticate
 from tracker.core import permissions
 from tracker.core.errors import DomainError
-from tracker.core.models import utcnow
 from tracker.core.views import safe_next
 from tracker.directory.models import Unit
 from tracker.extensions import db
@@ -26,16 +28,25 @@ def login():
         return redirect(url_for("core.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(sa.select(User).where(User.username == form.username.data.strip()))
-        if user is None or not user.check_password(form.password.data) or not user.is_active:
-            flash(_("Wrong username or password."), "error")
+        user, why = authenticate(form.username.data, form.password.data)
+        if user is None:
+            db.session.commit()  # keep the failure count
+            if why == "locked":
+                flash(
+                    _(
+                        "Too many wrong passwords: this account is locked for a while. Try again later."
+                    ),
+                    "error",
+                )
+            else:
+                flash(_("Wrong username or password."), "error")
             return render_template("auth/login.html", form=form), 200
         lang = session.get("lang")
         session.clear()  # a fresh session on sign-in: no fixation
         if lang:
             session["lang"] = lang
         login_user(user)
-        user.last_login_at = utcnow()
+        session["seen_at"] = int(time.time())
         db.session.commit()
         return redirect(safe_next(request.args.get("next"), url_for("core.index")))
     return render_template("auth/login.html", form=form)

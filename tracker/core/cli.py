@@ -67,3 +67,44 @@ def verify() -> None:
             f"Audit chain broken at entry {report.broken_at}: {report.reason}"
         )
     click.echo(f"Audit chain intact: {report.checked} entries.")
+
+
+@click.group("backup", help="Back up and restore the database.")
+def backup_cli() -> None:
+    pass
+
+
+@backup_cli.command("create")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_create(output: str) -> None:
+    """Write a consistent copy of the database (the app may keep running)."""
+    from pathlib import Path
+
+    from tracker.core.backup import BackupError, create_backup
+
+    try:
+        path = create_backup(Path(output))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backup written to {path} ({path.stat().st_size} bytes).")
+
+
+@backup_cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def backup_restore(source: str, yes: bool) -> None:
+    """Replace the database's contents with a backup's (stop the app first)."""
+    from pathlib import Path
+
+    from tracker.core.backup import BackupError, restore_backup
+
+    if not yes:
+        click.confirm("This replaces everything in the database. Continue?", abort=True)
+    try:
+        restore_backup(Path(source))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    report = verify_chain()
+    click.echo(f"Restored from {source}; audit chain {'intact' if report.ok else 'BROKEN'}.")

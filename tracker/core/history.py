@@ -16,6 +16,17 @@ ACTION_LABELS = {
     "extension.requested": _l("Extension requested"),
     "extension.approved": _l("Extension approved"),
     "extension.rejected": _l("Extension rejected"),
+    "case.imported": _l("Case imported"),
+    "contact.recorded": _l("Contact logged"),
+    "contact.edited": _l("Contact log corrected"),
+    "contact.withdrawn": _l("Contact log entry withdrawn"),
+    "feedback.recorded": _l("Feedback recorded"),
+    "reply.started": _l("Letter started"),
+    "reply.saved": _l("Letter draft saved"),
+    "reply.submitted": _l("Letter submitted for review"),
+    "reply.signed": _l("Letter signed off"),
+    "reminder.sent": _l("Reminder sent"),
+    "promise.followed_up": _l("Promise followed up"),
 }
 
 FIELD_LABELS = {

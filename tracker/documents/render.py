@@ -30,6 +30,7 @@ LICENSED_FACES = {
     "xiaobiaosong": "Tracker XiaoBiaoSong",  # 方正小标宋
     "kaiti": "Tracker Kai",  # 楷体_GB2312
     "heiti": "Tracker Hei",  # 黑体
+    "song": "Tracker Song",  # 宋体 (page numbers)
 }
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
 

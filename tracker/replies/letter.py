@@ -86,7 +86,8 @@ def letter_context(content: dict[str, Any], *, signed: bool = False) -> dict[str
             {
                 "ordinal": ordinal(n) if n < 100 else str(n),
                 "suggestion": suggestion_blocks,
-                "suggestion_text": " ".join(b.text for b in suggestion_blocks),
+                # quoted in a heading: 关于“…” without the sentence's own full stop
+                "suggestion_text": " ".join(b.text for b in suggestion_blocks).rstrip("。；;."),
                 "answer": paragraphs(item["answer"]),
             }
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -80,10 +81,8 @@ def message(note: Notification) -> str:
     if note.kind == "feedback_arrived":
         from tracker.contacts.models import Rating
 
-        try:
+        with contextlib.suppress(ValueError):
             params["rating"] = Rating(params.get("rating")).label
-        except ValueError:
-            pass
     if note.kind == "reminder":
         from tracker.supervision.models import ReminderKind
 

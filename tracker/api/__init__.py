@@ -1,0 +1,1 @@
+"""The JSON API: bearer tokens, read-only endpoints and their OpenAPI description."""

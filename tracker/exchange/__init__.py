@@ -1,0 +1,1 @@
+"""Import and export: spreadsheets, the case exchange format (JSON), archive bundles."""
