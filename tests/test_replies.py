@@ -384,9 +384,13 @@ def test_stale_form_is_refused_and_keeps_both(app, client, archive):
     client.get("/lang/en")
     login(client, name)
     response = client.post(url, data=dict(old, closing="我的结尾。"))
-    assert response.status_code == 422
+    assert response.status_code == 409
     body = response.get_data(as_text=True)
-    assert "Someone else saved this letter" in body and "我的结尾。" in body
+    assert "Someone else saved this letter" in body and "nothing was overwritten" in body
+    # both versions side by side: the saved closing and mine
+    conflict = body[body.index('id="conflict-h"') : body.index('class="grid-draft"')]
+    assert "别人先保存的结尾" in conflict.replace("<del>", "").replace("</del>", "")
+    assert "我的结尾" in conflict.replace("<ins>", "").replace("</ins>", "")
     with app.app_context():
         assert db.session.scalar(sa.select(Reply)).closing == "别人先保存的结尾。"
 
@@ -458,3 +462,29 @@ def test_administrator_sets_the_wording_and_categories(app, client, archive):
             _complete(reply, clerk, category="A")
         _complete(reply, clerk, category="乙")
         db.session.commit()
+
+
+def test_versions_page_labels_changed_rows(app, client, archive):
+    with app.app_context():
+        assignment, clerk = _case()
+        boss = make_user(Role.SUPERVISOR)
+        reply = start_reply(clerk, assignment)
+        _complete(reply, clerk)
+        submit_reply(clerk, reply)
+        return_reply(boss, reply, "改第二条")
+        values = {name: getattr(reply, name) for name in PART_FIELDS}
+        save_draft(
+            clerk,
+            reply,
+            LetterDraft(
+                parts=values,
+                items=[("强化社会监督。", "改过的答复。"), ("建立激励机制。", "答复内容1。")],
+            ),
+        )
+        submit_reply(clerk, reply)
+        db.session.commit()
+        url, name = f"/letters/{reply.id}/versions?a=1&b=2", clerk.username
+    client.get("/lang/en")
+    login(client, name)
+    page = client.get(url)
+    assert page.status_code == 200 and "Answer 1" in page.get_data(as_text=True)

@@ -17,3 +17,7 @@ class DomainError(Exception):
 
 class NotAllowed(DomainError):
     """The user may not do this to this object."""
+
+
+class StaleEdit(DomainError):
+    """Someone else saved the same record since this form was loaded."""

@@ -13,7 +13,7 @@ from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
 
 from tracker.core.audit import diff, record
-from tracker.core.errors import DomainError
+from tracker.core.errors import DomainError, StaleEdit
 from tracker.core.models import utcnow
 from tracker.core.settings import get_setting
 from tracker.directory.models import ProposerKind
@@ -247,8 +247,11 @@ def save_draft(
             _l("This letter is %(status)s and can no longer be edited.", status=reply.status.label)
         )
     if version is not None and version != reply.version_id:
-        raise DomainError(
-            _l("Someone else saved this letter while you were editing. Compare and try again.")
+        raise StaleEdit(
+            _l(
+                "Someone else saved this letter while you were editing. Both versions are "
+                "shown below; nothing was overwritten."
+            )
         )
     parts = _clean_parts(draft.parts)
     items = []

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.core import permissions
-from tracker.core.errors import DomainError
+from tracker.core.errors import DomainError, StaleEdit
 from tracker.core.settings import get_setting
 from tracker.documents.storage import ArchiveError
 from tracker.extensions import db
@@ -140,7 +140,7 @@ def apply_row_operation(rows: list[tuple], op: str) -> list[tuple]:
     return rows
 
 
-def _render_edit(reply: Reply, form: LetterForm, status: int = 200):
+def _render_edit(reply: Reply, form: LetterForm, status: int = 200, conflict=None):
     proposal = reply.assignment.proposal
     opinions = []
     if reply.assignment.role is not AssignmentRole.CO:
@@ -156,6 +156,7 @@ def _render_edit(reply: Reply, form: LetterForm, status: int = 200):
             review_form=ReviewForm(formdata=None, categories=get_setting("result_categories")),
             problems=services.submission_problems(reply) if reply.status.editable else [],
             LetterKind=LetterKind,
+            conflict=conflict,
         ),
         status,
     )
@@ -181,6 +182,16 @@ def edit(reply_id: int):
         services.save_draft(current_user, reply, _draft_from(form, rows), version=version)
         if request.form.get("submit_after") == "1":
             services.submit_reply(current_user, reply)
+    except StaleEdit as exc:
+        db.session.rollback()
+        reply = _load(reply_id)
+        flash(str(exc), "error")
+        mine = _posted_content(reply, form, rows)
+        conflict = compare_contents(letter_content(reply), mine)
+        for row in conflict:
+            row["label"] = _part_label(row["label"])
+        form.version.data = reply.version_id  # saving again now is a deliberate choice
+        return _render_edit(reply, _with_rows(form, rows), 409, conflict=conflict)
     except DomainError as exc:
         db.session.rollback()
         reply = _load(reply_id)
@@ -196,6 +207,18 @@ def edit(reply_id: int):
     elif not op:
         flash(_("Draft saved."), "success")
     return redirect(url_for("replies.edit", reply_id=reply.id) + ("#items" if op else "")), 303
+
+
+def _posted_content(reply: Reply, form: LetterForm, rows: list[tuple]) -> dict:
+    """The letter as this user's form has it, for comparing with the saved one."""
+    content = letter_content(reply)
+    for name in PART_FIELDS:
+        value = getattr(form, name).data
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        content["parts"][name] = value if value is not None else ""
+    content["items"] = [{"suggestion": row[0], "answer": row[1]} for row in rows]
+    return content
 
 
 def _with_rows(form: LetterForm, rows: list[tuple]) -> LetterForm:
@@ -378,7 +401,7 @@ def versions(reply_id: int):
 def _part_label(key: str) -> str:
     """The form's label for a part; "item2.answer" reads "Answer 2"."""
     if key.startswith("item"):
-        number, _, kind = key[4:].partition(".")
+        number, _dot, kind = key[4:].partition(".")
         n = int(number)
         return _("Suggestion %(n)d", n=n) if kind == "suggestion" else _("Answer %(n)d", n=n)
     field = getattr(LetterForm, key, None)
