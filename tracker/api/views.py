@@ -212,22 +212,12 @@ def reply(reply_id: int):
 def reply_pdf(reply_id: int):
     """The signed letter's archival copy (checked against its SHA-256), else a fresh render."""
     found = _load_reply(reply_id)
-    number = found.assignment.proposal.number
-    if found.is_signed and found.pdf_path:
-        try:
-            data = reply_services.archived_pdf(found)
-        except ArchiveError:
-            # Never hand out a file that is not what was signed; the log says which.
-            current_app.logger.error("archived PDF of letter %s failed its check", found.id)
-            abort(500)
-        name = f"{number}-{found.signing_unit}-答复函.pdf"
-    elif found.is_signed:
-        # Signed without a stored copy (imported, or demo data past its PDF cap): print it.
-        data = reply_services.render_letter_pdf(found)
-        name = f"{number}-{found.signing_unit}-答复函.pdf"
-    else:
-        data = reply_services.render_letter_pdf(found)
-        name = f"{number}-draft.pdf"
+    try:
+        data, name = reply_services.letter_pdf(found)
+    except ArchiveError:
+        # Never hand out a file that is not what was signed; the log says which.
+        current_app.logger.error("archived PDF of letter %s failed its check", found.id)
+        abort(500)
     return Response(
         data,
         mimetype="application/pdf",

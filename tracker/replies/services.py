@@ -515,3 +515,16 @@ def archived_pdf(reply: Reply) -> bytes:
     if not reply.pdf_path:
         raise DomainError(_l("This signed letter has no stored archival copy."))
     return storage.load(Path(current_app.config["ARCHIVE_DIR"]), reply.pdf_path, reply.pdf_sha256)
+
+
+def letter_pdf(reply: Reply) -> tuple[bytes, str]:
+    """The PDF to hand out and its file name: a signed letter's archival copy (checked against
+    its SHA-256; ArchiveError if it no longer matches), else a fresh render.
+
+    A signed letter without a stored copy (imported, or demo data past its PDF cap) is printed.
+    """
+    number = reply.assignment.proposal.number
+    if reply.is_signed:
+        data = archived_pdf(reply) if reply.pdf_path else render_letter_pdf(reply)
+        return data, f"{number}-{reply.signing_unit}-答复函.pdf"
+    return render_letter_pdf(reply), f"{number}-draft.pdf"

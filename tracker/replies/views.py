@@ -318,21 +318,12 @@ def preview_unsaved(reply_id: int):
 @login_required
 def pdf(reply_id: int):
     reply = _load(reply_id)
-    if reply.is_signed and reply.pdf_path:
-        try:
-            data = services.archived_pdf(reply)
-        except ArchiveError:
-            # Never hand out a file that is not what was signed; the log says which.
-            current_app.logger.error("archived PDF of letter %s failed its check", reply.id)
-            abort(500)
-        name = f"{reply.assignment.proposal.number}-{reply.signing_unit}-答复函.pdf"
-    elif reply.is_signed:
-        # Signed without a stored copy (imported, or demo data past its PDF cap): print it.
-        data = services.render_letter_pdf(reply)
-        name = f"{reply.assignment.proposal.number}-{reply.signing_unit}-答复函.pdf"
-    else:
-        data = services.render_letter_pdf(reply)
-        name = f"{reply.assignment.proposal.number}-draft.pdf"
+    try:
+        data, name = services.letter_pdf(reply)
+    except ArchiveError:
+        # Never hand out a file that is not what was signed; the log says which.
+        current_app.logger.error("archived PDF of letter %s failed its check", reply.id)
+        abort(500)
     return Response(
         data,
         mimetype="application/pdf",
