@@ -411,3 +411,17 @@ def test_password_is_hashed_with_scrypt(ctx):
     user = make_user(Role.CLERK)
     assert user.password_hash.startswith("scrypt:")
     assert user.check_password(PASSWORD)
+
+
+def test_the_list_remembers_its_filters(client, world):
+    login(client, "boss")
+    client.get(f"/proposals?unit={world['other']}&due=overdue")
+    back = client.get("/proposals")
+    assert back.status_code == 302 and f"unit={world['other']}" in back.location
+    assert "due=overdue" in back.location
+    cleared = client.get("/proposals?clear=1")
+    assert cleared.status_code == 302
+    page = client.get("/proposals")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "关于学位供给的提案" in body and "关于养老服务的提案" in body

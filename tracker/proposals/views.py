@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -108,6 +118,14 @@ def _parse_filters(form: FilterForm) -> queries.ProposalFilters:
 @bp.get("/proposals")
 @login_required
 def index():
+    # The list remembers its filters for the session: coming back to /proposals shows the
+    # same cases; "Clear" (?clear=1) forgets them.
+    if request.args.get("clear"):
+        session.pop("case_filters", None)
+        return redirect(url_for("proposals.index"))
+    remembered = session.get("case_filters")
+    if not request.args and remembered:
+        return redirect(url_for("proposals.index", **remembered))
     form = FilterForm(request.args)
     any_ = [("", _("All"))]
     form.session.choices = any_ + [(str(s.id), s.full_name) for s in _sessions()]
@@ -126,6 +144,7 @@ def index():
         ("updated", _("Recently changed")),
     ]
     filters = _parse_filters(form)
+    session["case_filters"] = filters.as_args()
     today = date.today()
     page = db.paginate(
         queries.filtered_proposals(current_user, filters, today),
