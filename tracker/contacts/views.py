@@ -63,18 +63,13 @@ def create(assignment_id: int):
         form.occurred_at.data = datetime.now().replace(second=0, microsecond=0)
         form.our_people.data = current_user.display_name
         form.their_people.data = "、".join(p.salutation for p in assignment.proposal.proposers)
-    if form.validate_on_submit():
-        try:
-            services.record_contact(current_user, assignment, form.values())
-        except DomainError as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Contact logged."), "success")
-            return redirect(_case_url(assignment)), 303
-    status = 422 if form.errors else 200
-    return render_template("contacts/edit.html", form=form, assignment=assignment, log=None), status
+    return _save_or_show(
+        form,
+        assignment,
+        None,
+        lambda: services.record_contact(current_user, assignment, form.values()),
+        _("Contact logged."),
+    )
 
 
 @bp.route("/contacts/<int:log_id>/edit", methods=["GET", "POST"])
@@ -94,16 +89,28 @@ def edit(log_id: int):
             log.attitude.value,
         )
         form.version.data = log.version_id
+    raw_version = str(form.version.data or "")
+    version = int(raw_version) if raw_version.isdigit() else None
+    return _save_or_show(
+        form,
+        assignment,
+        log,
+        lambda: services.edit_contact(current_user, log, form.values(), version=version),
+        _("Changes saved."),
+    )
+
+
+def _save_or_show(form: ContactForm, assignment: Assignment, log, save, done: str):
+    """Validate, call the service, commit and go back to the case; else show the errors."""
     if form.validate_on_submit():
-        version = int(form.version.data) if (form.version.data or "").isdigit() else None
         try:
-            services.edit_contact(current_user, log, form.values(), version=version)
+            save()
         except DomainError as exc:
             db.session.rollback()
             _field_error(form, exc)
         else:
             db.session.commit()
-            flash(_("Changes saved."), "success")
+            flash(done, "success")
             return redirect(_case_url(assignment)), 303
     status = 422 if form.errors else 200
     return render_template("contacts/edit.html", form=form, assignment=assignment, log=log), status
